@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * HTTP/1.x head parsers (see http1.h).
+ *
+ * A parse walks the head line by line (memchr for LF) and validates each
+ * line as it goes, so garbage is rejected at its first bad byte instead of
+ * after max_head bytes.  The visitor runs on a second, lighter walk, only
+ * once the first has proven the whole head valid: a caller that re-parses
+ * a growing buffer never sees callbacks for a head that later turns out
+ * INVALID.
+ *
+ * Choices where RFC 9112 leaves room:
+ *  - A bare LF ends a line like CRLF does (§2.2).  A CR anywhere else, or a
+ *    NUL anywhere, is INVALID.
+ *  - obs-fold (a field line starting with SP or HTAB) is INVALID, as §5.2
+ *    allows.  Values are reported in place, so merging would hand the
+ *    visitor a value with CRLF inside it; no current client sends obs-fold,
+ *    and it is a request-smuggling vector.
+ *  - Empty lines before the request line (§2.2 "SHOULD ignore") are
+ *    INVALID: at a capture boundary they mean we lost framing.
+ *  - A request whose last transfer coding is not chunked has no knowable
+ *    length (§6.3: a server answers 400).  It is still COMPLETE, since its
+ *    credentials did go out, and framed by Content-Length if it has one.
+ */
+#include "http1.h"
+
+#include <string.h>
+
+#define METHOD_MAX         32
+#define VERSION_LEN        8 /* "HTTP/1.1" */
+#define STATUS_CODE_END    (VERSION_LEN + 1 + 3) /* "HTTP/1.1 200" */
+#define CONTENT_LENGTH_MAX (UINT64_C(1) << 53)
+
+/* RFC 9110 §5.6.2 tchar: the bytes of a method or a field name. */
+static const bool tchar[256] = {
+	['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
+	['!'] = true, ['#'] = true, ['$'] = true, ['%'] = true, ['&'] = true,
+	['\''] = true, ['*'] = true, ['+'] = true, ['-'] = true, ['.'] = true,
+	['^'] = true, ['_'] = true, ['`'] = true, ['|'] = true, ['~'] = true,
+};
+
+enum msg_kind { MSG_REQUEST, MSG_RESPONSE };
+
+/* One line of the head without its line ending. */
+struct line {
+	const uint8_t *p;
+	size_t n;
+};
+
+struct request_line {
+	const uint8_t *method, *target;
+	size_t method_len, target_len;
+	bool http10;
+};
+
+struct status_line {
+	const uint8_t *reason;
+	size_t reason_len;
+	int status;
+	bool http10;
+};
+
+struct field {
+	const uint8_t *name, *value;
+	size_t name_len, value_len;
+};
+
+/* What a walk over the head learns; turned into h1_head_info at the end. */
+struct head_scan {
+	size_t head_len;
+	uint64_t content_length;
+	unsigned header_count;
+	int status;
+	bool http10;
+	bool has_length;
+	bool has_te;
+	bool te_chunked; /* the last transfer coding seen is "chunked" */
+};
+
+static inline bool is_ows(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline bool is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Visible ASCII: what a request-target may contain. */
+static inline bool is_vchar(uint8_t c)
+{
+	return c > 0x20 && c < 0x7f;
+}
+
+static inline uint8_t ascii_lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
+}
+
+static size_t min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+static size_t span_tchar(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && tchar[p[i]])
+		i++;
+	return i;
+}
+
+static void trim_ows(const uint8_t **p, size_t *n)
+{
+	while (*n > 0 && is_ows((*p)[0])) {
+		(*p)++;
+		(*n)--;
+	}
+	while (*n > 0 && is_ows((*p)[*n - 1]))
+		(*n)--;
+}
+
+/* lit must be lowercase. */
+static bool equals_nocase(const uint8_t *p, size_t n, const char *lit,
+			  size_t lit_len)
+{
+	if (n != lit_len)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (ascii_lower(p[i]) != (uint8_t)lit[i])
+			return false;
+	}
+	return true;
+}
+
+#define EQUALS_NOCASE(p, n, lit) equals_nocase(p, n, lit, sizeof(lit) - 1)
+
+static bool starts_with_prefix_of(const uint8_t *buf, size_t len,
+				  const char *lit, size_t lit_len)
+{
+	return len > 0 && memcmp(buf, lit, min_size(len, lit_len)) == 0;
+}
+
+/*
+ * The line parsers below return H1_COMPLETE when p[0..n) is a whole valid
+ * line, H1_INCOMPLETE when it is a valid prefix of one, H1_INVALID when no
+ * continuation could make it valid.
+ */
+
+/* "HTTP/1.0" or "HTTP/1.1" at the start of p; bytes after it are the caller's. */
+static enum h1_result match_version(const uint8_t *p, size_t n, bool *http10)
+{
+	static const char name[] = "HTTP/1.";
+	const size_t name_len = sizeof(name) - 1;
+
+	if (memcmp(p, name, min_size(n, name_len)) != 0)
+		return H1_INVALID;
+	if (n < VERSION_LEN)
+		return H1_INCOMPLETE;
+	if (p[name_len] != '0' && p[name_len] != '1')
+		return H1_INVALID;
+	*http10 = p[name_len] == '0';
+	return H1_COMPLETE;
+}
+
+/* method SP request-target SP HTTP-version */
+static enum h1_result parse_request_line(const uint8_t *p, size_t n,
+					 struct request_line *rl)
+{
+	size_t method_len = span_tchar(p, min_size(n, METHOD_MAX + 1));
+	size_t target, end;
+	enum h1_result r;
+
+	if (method_len > METHOD_MAX)
+		return H1_INVALID;
+	if (method_len == n)
+		return H1_INCOMPLETE;
+	if (method_len == 0 || p[method_len] != ' ')
+		return H1_INVALID;
+
+	target = method_len + 1;
+	for (end = target; end < n && is_vchar(p[end]); end++)
+		;
+	if (end == n)
+		return H1_INCOMPLETE;
+	if (end == target || p[end] != ' ')
+		return H1_INVALID;
+
+	r = match_version(p + end + 1, n - end - 1, &rl->http10);
+	if (r != H1_COMPLETE)
+		return r;
+	if (n - end - 1 != VERSION_LEN)
+		return H1_INVALID;
+
+	rl->method = p;
+	rl->method_len = method_len;
+	rl->target = p + target;
+	rl->target_len = end - target;
+	return H1_COMPLETE;
+}
+
+/* HTTP-version SP 3DIGIT [SP reason-phrase] */
+static enum h1_result parse_status_line(const uint8_t *p, size_t n,
+					struct status_line *sl)
+{
+	enum h1_result r = match_version(p, n, &sl->http10);
+	int status = 0;
+
+	if (r != H1_COMPLETE)
+		return r;
+	if (n == VERSION_LEN)
+		return H1_INCOMPLETE;
+	if (p[VERSION_LEN] != ' ')
+		return H1_INVALID;
+	for (size_t i = VERSION_LEN + 1; i < STATUS_CODE_END; i++) {
+		if (i == n)
+			return H1_INCOMPLETE;
+		if (!is_digit(p[i]))
+			return H1_INVALID;
+		status = status * 10 + (p[i] - '0');
+	}
+	if (status < 100)
+		return H1_INVALID;
+
+	sl->status = status;
+	sl->reason = p + n;
+	sl->reason_len = 0;
+	if (n > STATUS_CODE_END) {
+		if (p[STATUS_CODE_END] != ' ')
+			return H1_INVALID;
+		sl->reason = p + STATUS_CODE_END + 1;
+		sl->reason_len = n - STATUS_CODE_END - 1;
+	}
+	return memchr(sl->reason, '\r', sl->reason_len) ? H1_INVALID
+							      : H1_COMPLETE;
+}
+
+/* field-name ":" OWS field-value OWS */
+static enum h1_result parse_field_line(const uint8_t *p, size_t n,
+				       struct field *f)
+{
+	size_t name_len = span_tchar(p, n);
+	const uint8_t *v;
+	size_t vn;
+
+	if (name_len == n)
+		return H1_INCOMPLETE;
+	/* Also catches obs-fold (SP/HTAB first) and whitespace before ':'. */
+	if (name_len == 0 || p[name_len] != ':')
+		return H1_INVALID;
+
+	v = p + name_len + 1;
+	vn = n - name_len - 1;
+	if (memchr(v, '\r', vn))
+		return H1_INVALID;
+	trim_ows(&v, &vn);
+
+	f->name = p;
+	f->name_len = name_len;
+	f->value = v;
+	f->value_len = vn;
+	return H1_COMPLETE;
+}
+
+/* 1*DIGIT, at most 2^53 (larger is a hostile or broken peer). */
+static bool parse_content_length(const uint8_t *p, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!is_digit(p[i]))
+			return false;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+		if (v > CONTENT_LENGTH_MAX)
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* The last non-empty element of a comma-separated list, OWS-trimmed. */
+static bool last_list_element(const uint8_t *p, size_t n,
+			      const uint8_t **el, size_t *el_len)
+{
+	size_t end = n, start;
+
+	while (end > 0 && (p[end - 1] == ',' || is_ows(p[end - 1])))
+		end--;
+	if (end == 0)
+		return false;
+	start = end;
+	while (start > 0 && p[start - 1] != ',')
+		start--;
+	while (is_ows(p[start]))
+		start++;
+	*el = p + start;
+	*el_len = end - start;
+	return true;
+}
+
+/* Content-Length and Transfer-Encoding bookkeeping for one field. */
+static bool note_framing_field(struct head_scan *hs, const struct field *f)
+{
+	if (EQUALS_NOCASE(f->name, f->name_len, "content-length")) {
+		uint64_t cl;
+
+		if (!parse_content_length(f->value, f->value_len, &cl))
+			return false;
+		if (hs->has_length && hs->content_length != cl)
+			return false;
+		hs->has_length = true;
+		hs->content_length = cl;
+	} else if (EQUALS_NOCASE(f->name, f->name_len, "transfer-encoding")) {
+		const uint8_t *coding;
+		size_t coding_len;
+
+		/* Several fields form one list: the last coding wins. */
+		if (last_list_element(f->value, f->value_len, &coding,
+				      &coding_len)) {
+			hs->has_te = true;
+			hs->te_chunked =
+				EQUALS_NOCASE(coding, coding_len, "chunked");
+		}
+	}
+	return true;
+}
+
+/* RFC 9112 §6.3, minus what needs the request method (HEAD, CONNECT). */
+static enum h1_body_framing decide_framing(const struct head_scan *hs,
+					   enum msg_kind kind)
+{
+	if (kind == MSG_RESPONSE &&
+	    (hs->status < 200 || hs->status == 204 || hs->status == 304))
+		return H1_BODY_NONE;
+	if (hs->te_chunked)
+		return H1_BODY_CHUNKED;
+	/* Any other final coding: the close delimits it, not Content-Length. */
+	if (kind == MSG_RESPONSE && hs->has_te)
+		return H1_BODY_UNTIL_CLOSE;
+	if (hs->has_length)
+		return hs->content_length ? H1_BODY_LENGTH : H1_BODY_NONE;
+	return kind == MSG_RESPONSE ? H1_BODY_UNTIL_CLOSE : H1_BODY_NONE;
+}
+
+/* Validate and record the (complete) start line. */
+static bool check_start_line(enum msg_kind kind, const struct line *ln,
+			     struct head_scan *hs)
+{
+	struct request_line rl;
+	struct status_line sl;
+
+	if (kind == MSG_REQUEST) {
+		if (parse_request_line(ln->p, ln->n, &rl) != H1_COMPLETE)
+			return false;
+		hs->http10 = rl.http10;
+	} else {
+		if (parse_status_line(ln->p, ln->n, &sl) != H1_COMPLETE)
+			return false;
+		hs->http10 = sl.http10;
+		hs->status = sl.status;
+	}
+	return true;
+}
+
+/* Validate and record one (complete) field line. */
+static bool check_field_line(const struct line *ln, struct head_scan *hs)
+{
+	struct field f;
+
+	if (parse_field_line(ln->p, ln->n, &f) != H1_COMPLETE)
+		return false;
+	hs->header_count++;
+	return note_framing_field(hs, &f);
+}
+
+/* The n > 0 bytes after the last LF: a plausible start of a line? */
+static enum h1_result check_partial_line(enum msg_kind kind, bool start_line,
+					 const uint8_t *p, size_t n)
+{
+	struct request_line rl;
+	struct status_line sl;
+	struct field f;
+	enum h1_result r;
+
+	/* A trailing CR may be the first half of CRLF. */
+	if (p[n - 1] == '\r')
+		n--;
+	if (!start_line)
+		r = parse_field_line(p, n, &f);
+	else if (kind == MSG_REQUEST)
+		r = parse_request_line(p, n, &rl);
+	else
+		r = parse_status_line(p, n, &sl);
+	return r == H1_INVALID ? H1_INVALID : H1_INCOMPLETE;
+}
+
+/*
+ * NUL is never valid in a head.  One memchr over the whole head is cheaper
+ * than one per field, so the line parsers leave NUL to this (and reject
+ * only CR in values and reasons).
+ */
+static bool has_nul(const uint8_t *buf, size_t n)
+{
+	return n > 0 && memchr(buf, '\0', n) != NULL;
+}
+
+/* The next LF-terminated line in buf[*pos..limit), line ending removed. */
+static bool next_line(const uint8_t *buf, size_t limit, size_t *pos,
+		      struct line *ln)
+{
+	const uint8_t *p, *lf;
+
+	if (*pos >= limit)
+		return false;
+	p = buf + *pos;
+	lf = memchr(p, '\n', limit - *pos);
+	if (!lf)
+		return false;
+	ln->p = p;
+	ln->n = (size_t)(lf - p);
+	*pos += ln->n + 1;
+	if (ln->n > 0 && p[ln->n - 1] == '\r')
+		ln->n--;
+	return true;
+}
+
+/*
+ * Validate the head line by line.  Every complete line is checked in full;
+ * an unterminated last line is checked as a prefix, so garbage is INVALID
+ * as soon as it is seen.
+ */
+static enum h1_result scan_head(const uint8_t *buf, size_t len,
+				size_t max_head, enum msg_kind kind,
+				struct head_scan *hs)
+{
+	size_t limit = min_size(len, max_head);
+	size_t pos = 0;
+	struct line ln;
+
+	memset(hs, 0, sizeof(*hs));
+	for (bool start_line = true;; start_line = false) {
+		if (!next_line(buf, limit, &pos, &ln)) {
+			if (len >= max_head)
+				return H1_INVALID; /* no end within max_head */
+			if (has_nul(buf, limit))
+				return H1_INVALID;
+			if (pos == limit)
+				return H1_INCOMPLETE;
+			return check_partial_line(kind, start_line, buf + pos,
+						  limit - pos);
+		}
+		if (!start_line && ln.n == 0) {
+			hs->head_len = pos;
+			return has_nul(buf, pos) ? H1_INVALID : H1_COMPLETE;
+		}
+		if (start_line ? !check_start_line(kind, &ln, hs)
+			       : !check_field_line(&ln, hs))
+			return H1_INVALID;
+	}
+}
+
+static void report_start_line(enum msg_kind kind, const struct line *ln,
+			      const struct h1_visitor *v, void *ctx)
+{
+	struct request_line rl;
+	struct status_line sl;
+
+	/* The line is known valid: parsing it again only locates its parts. */
+	if (kind == MSG_REQUEST) {
+		if (v->request_line &&
+		    parse_request_line(ln->p, ln->n, &rl) == H1_COMPLETE)
+			v->request_line(ctx, (const char *)rl.method,
+					rl.method_len, (const char *)rl.target,
+					rl.target_len);
+	} else {
+		if (v->status_line &&
+		    parse_status_line(ln->p, ln->n, &sl) == H1_COMPLETE)
+			v->status_line(ctx, sl.status, (const char *)sl.reason,
+				       sl.reason_len);
+	}
+}
+
+/*
+ * Walk a head scan_head() accepted and hand it to the visitor.  Field lines
+ * are known valid here, so splitting them needs no checks.  Returns false
+ * when the visitor asked to stop.
+ */
+static bool report_head(const uint8_t *buf, size_t head_len,
+			enum msg_kind kind, const struct h1_visitor *v,
+			void *ctx)
+{
+	size_t pos = 0;
+	struct line ln;
+
+	for (bool start_line = true; next_line(buf, head_len, &pos, &ln) &&
+				     ln.n > 0; start_line = false) {
+		const uint8_t *colon, *value;
+		size_t value_len;
+
+		if (start_line) {
+			report_start_line(kind, &ln, v, ctx);
+			continue;
+		}
+		if (!v->header)
+			return true;
+		colon = memchr(ln.p, ':', ln.n);
+		value = colon + 1;
+		value_len = ln.n - (size_t)(value - ln.p);
+		trim_ows(&value, &value_len);
+		if (!v->header(ctx, (const char *)ln.p, (size_t)(colon - ln.p),
+			       (const char *)value, value_len))
+			return false;
+	}
+	return true;
+}
+
+static enum h1_result parse_head(const uint8_t *buf, size_t len,
+				 size_t max_head, enum msg_kind kind,
+				 const struct h1_visitor *v, void *ctx,
+				 struct h1_head_info *info)
+{
+	struct head_scan hs;
+	enum h1_result r;
+
+	if (info)
+		memset(info, 0, sizeof(*info));
+	r = scan_head(buf, len, max_head, kind, &hs);
+	if (r != H1_COMPLETE)
+		return r;
+	if (v && !report_head(buf, hs.head_len, kind, v, ctx))
+		return H1_INVALID;
+
+	if (info) {
+		enum h1_body_framing framing = decide_framing(&hs, kind);
+
+		info->head_len = hs.head_len;
+		info->framing = framing;
+		info->content_length =
+			framing == H1_BODY_LENGTH ? hs.content_length : 0;
+		info->header_count = hs.header_count;
+		info->status = hs.status;
+		info->http10 = hs.http10;
+	}
+	return H1_COMPLETE;
+}
+
+enum h1_result h1_parse_request(const uint8_t *buf, size_t len, size_t max_head,
+				const struct h1_visitor *v, void *ctx,
+				struct h1_head_info *info)
+{
+	return parse_head(buf, len, max_head, MSG_REQUEST, v, ctx, info);
+}
+
+enum h1_result h1_parse_response(const uint8_t *buf, size_t len,
+				 size_t max_head, const struct h1_visitor *v,
+				 void *ctx, struct h1_head_info *info)
+{
+	return parse_head(buf, len, max_head, MSG_RESPONSE, v, ctx, info);
+}
+
+#define LIT(s) { s, sizeof(s) - 1 }
+
+static const struct {
+	char text[H1_METHOD_PROBE_LEN + 1];
+	size_t len;
+} known_methods[] = {
+	LIT("GET "), LIT("POST "), LIT("PUT "), LIT("DELETE "), LIT("HEAD "),
+	LIT("OPTIONS "), LIT("PATCH "), LIT("CONNECT "), LIT("TRACE "),
+};
+
+bool h1_looks_like_request(const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < sizeof(known_methods) / sizeof(known_methods[0]);
+	     i++) {
+		if (starts_with_prefix_of(buf, len, known_methods[i].text,
+					  known_methods[i].len))
+			return true;
+	}
+	return false;
+}
+
+bool h1_looks_like_response(const uint8_t *buf, size_t len)
+{
+	static const char prefix[] = "HTTP/1.";
+
+	return starts_with_prefix_of(buf, len, prefix, sizeof(prefix) - 1);
+}
