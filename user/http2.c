@@ -485,7 +485,6 @@ struct request_fields {
 	unsigned fields;
 	unsigned unseen;        /* fields named by a placeholder: skipped */
 	bool trailers;          /* the first field is a regular one: not a request */
-	bool method;            /* :method was decoded */
 };
 
 /* request_set_line sets method and path together; keep the one not given. */
@@ -526,7 +525,6 @@ static void on_request_field(void *ctx, const nghttp2_nv *nv)
 		return;
 	}
 	if (NAME_IS(nv, ":method")) {
-		rf->method = true;
 		set_method(req, value, nv->valuelen);
 	} else if (NAME_IS(nv, ":path")) {
 		set_path(req, value, nv->valuelen);
@@ -557,15 +555,17 @@ static bool opens_request(const struct h2_dir *d, const struct block_view *b)
 
 /*
  * Whether a decoded block was a request.  Trailers start with a regular
- * field.  A block decoded whole without :method is no request either
- * (malformed, RFC 9113 8.3.1); one with fields lost may have lost it.
+ * field.  A block decoded whole without a usable :method is no request
+ * either (malformed, RFC 9113 8.3.1): an empty value, or one a NUL cut
+ * short, counts as none, as does a later empty :method overwriting a good
+ * one.  A block with fields lost may have lost its :method.
  */
 static bool is_request(const struct request_fields *rf, enum inflate_result r,
 		       const struct block_view *b)
 {
 	bool whole = r == INFLATE_OK && !b->truncated && rf->unseen == 0;
 
-	return !rf->trailers && (rf->method || !whole);
+	return !rf->trailers && (rf->b.req->method[0] != '\0' || !whole);
 }
 
 static enum inflate_result decode_request(struct h2_conn *c, struct h2_dir *d,

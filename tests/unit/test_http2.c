@@ -1144,6 +1144,32 @@ static void test_header_block_without_method_is_not_a_request(void **state)
 	bytes_free(&out);
 }
 
+/* :method present but empty, cut to nothing by a NUL, or overwritten empty */
+static void test_empty_method_is_no_method(void **state)
+{
+	struct h2_conn *c = new_conn(false);
+	struct bytes out = { 0 };
+	struct bytes empty = hex("02 00 87 84"), nul_first = hex("02 04 00 47 45 54 87 84");
+	struct bytes overwritten = hex("82 02 00 87 84"), good = hex("82 87 84");
+
+	(void)state;
+	put_preface(&out);
+	put_headers(&out, 1, &empty);
+	put_headers(&out, 3, &nul_first);
+	put_headers(&out, 5, &overwritten);
+	put_headers(&out, 7, &good);
+	assert_true(feed(c, true, out.p, out.n));
+	assert_int_equal(rec.n_req, 1);
+	assert_int_equal(rec.kept[0].stream, 7);
+	assert_string_equal(rec.kept[0].method, "GET");
+	h2_conn_free(c);
+	bytes_free(&empty);
+	bytes_free(&nul_first);
+	bytes_free(&overwritten);
+	bytes_free(&good);
+	bytes_free(&out);
+}
+
 static void test_push_promise_keeps_the_table_in_step(void **state)
 {
 	struct h2_conn *c = new_conn(false);
@@ -1663,6 +1689,7 @@ int main(void)
 		cmocka_unit_test(test_client_trailers_are_not_requests),
 		cmocka_unit_test(test_empty_and_nul_header_names_never_reach_the_record),
 		cmocka_unit_test(test_header_block_without_method_is_not_a_request),
+		cmocka_unit_test(test_empty_method_is_no_method),
 		cmocka_unit_test(test_push_promise_keeps_the_table_in_step),
 		cmocka_unit_test(test_rst_stream_forgets_the_request),
 		cmocka_unit_test(test_open_streams_are_bounded_oldest_evicted),
