@@ -221,22 +221,31 @@ const char *cred_kind_name(enum cred_kind kind)
 	return kind_names[kind];
 }
 
-static const char *const default_headers[] = {
-	"authorization",     "proxy-authorization", "x-api-key",
-	"api-key",           "x-goog-api-key",      "x-amz-security-token",
-	"cf-aig-authorization", "x-portkey-api-key", "x-litellm-api-key",
-	"ocp-apim-subscription-key",
+#define NAME(lit) { lit, sizeof(lit) - 1 }
+
+static const struct {
+	const char *name;
+	size_t len;
+} default_headers[] = {
+	NAME("authorization"),     NAME("proxy-authorization"), NAME("x-api-key"),
+	NAME("api-key"),           NAME("x-goog-api-key"),      NAME("x-amz-security-token"),
+	NAME("cf-aig-authorization"), NAME("x-portkey-api-key"), NAME("x-litellm-api-key"),
+	NAME("ocp-apim-subscription-key"),
 };
+
+bool cred_is_default_header_n(const char *name_lc, size_t len)
+{
+	/* called for every header of every request: most names differ in length */
+	for (size_t i = 0; i < COUNT(default_headers); i++)
+		if (len == default_headers[i].len && name_lc[0] == default_headers[i].name[0] &&
+		    memcmp(name_lc, default_headers[i].name, len) == 0)
+			return true;
+	return false;
+}
 
 bool cred_is_default_header(const char *name_lc)
 {
-	if (!name_lc)
-		return false;
-	/* called for every header of every request: most names differ at once */
-	for (size_t i = 0; i < COUNT(default_headers); i++)
-		if (name_lc[0] == default_headers[i][0] && strcmp(name_lc, default_headers[i]) == 0)
-			return true;
-	return false;
+	return name_lc && cred_is_default_header_n(name_lc, strlen(name_lc));
 }
 
 /* ------------------------------------------------------------------------ */

@@ -82,6 +82,7 @@ void cred_fingerprint(const void *value, size_t len, char out[FP_HEX_LEN + 1]);
 
 /* True for the built-in credential-bearing header names (lowercase input). */
 bool cred_is_default_header(const char *name_lc);
+bool cred_is_default_header_n(const char *name_lc, size_t len);
 
 const char *cred_kind_name(enum cred_kind kind);
 

@@ -122,13 +122,16 @@ void request_set_authority(struct request *req, const char *v, size_t len)
 	sanitize_printable(req->authority);
 }
 
-/* A NUL inside a name (HPACK carries any byte) becomes '?': names stay len long. */
-static void lowercase_into(char *dst, const char *src, size_t len)
+/*
+ * A header name as recorded: lowercase, with NUL (HPACK carries any byte)
+ * and control bytes as '?', so names stay len long and printable.
+ */
+static void record_name_into(char *dst, const char *src, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		char c = src[i];
+		unsigned char c = (unsigned char)src[i];
 
-		dst[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c == '\0' ? '?' : c;
+		dst[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : (c < 0x20 || c == 0x7f) ? '?' : c);
 	}
 	dst[len] = '\0';
 }
@@ -153,75 +156,125 @@ static void add_credential(struct request *req, const char *name_lc, const char 
 	cred_classify(name_lc, value, value_len, &req->creds[req->n_creds++]);
 }
 
-/* Keep the non-secret values that rules need. */
-static void note_companion(struct request *req, const char *name_lc, const char *v, size_t len)
+/* Headers whose (non-secret) values the record or the rules need. */
+enum known_header {
+	KH_OTHER,
+	KH_HOST,
+	KH_ANTHROPIC_VERSION,
+	KH_ANTHROPIC_BETA,
+	KH_WORKSPACE_ID,
+	KH_X_AMZ_DATE,
+	KH_USER_AGENT,
+};
+
+#define KNOWN(lit, kh) { lit, sizeof(lit) - 1, kh }
+
+static const struct {
+	const char *name;
+	size_t len;
+	enum known_header kh;
+} known_headers[] = {
+	KNOWN("host", KH_HOST),
+	KNOWN("anthropic-version", KH_ANTHROPIC_VERSION),
+	KNOWN("anthropic-beta", KH_ANTHROPIC_BETA),
+	KNOWN("anthropic-workspace-id", KH_WORKSPACE_ID),
+	KNOWN("x-amz-date", KH_X_AMZ_DATE),
+	KNOWN("user-agent", KH_USER_AGENT),
+};
+
+static enum known_header known_header(const char *name_lc, size_t len)
+{
+	for (size_t i = 0; i < sizeof(known_headers) / sizeof(known_headers[0]); i++)
+		if (len == known_headers[i].len && memcmp(name_lc, known_headers[i].name, len) == 0)
+			return known_headers[i].kh;
+	return KH_OTHER;
+}
+
+/* Keep the non-secret values that the record and the rules need. */
+static void note_known(struct request *req, enum known_header kh, const char *v, size_t len)
 {
 	struct companions *c = &req->comp;
 
-	if (strcmp(name_lc, "anthropic-version") == 0) {
+	switch (kh) {
+	case KH_HOST:
+		if (req->authority[0] == '\0')
+			request_set_authority(req, v, len);
+		break;
+	case KH_ANTHROPIC_VERSION:
 		copy_bounded(c->anthropic_version, sizeof(c->anthropic_version), v, len);
-	} else if (strcmp(name_lc, "anthropic-beta") == 0) {
+		break;
+	case KH_ANTHROPIC_BETA: {
 		/* several anthropic-beta fields combine into one comma list */
 		size_t used = strlen(c->anthropic_beta);
 
 		if (used && used + 1 < sizeof(c->anthropic_beta))
 			c->anthropic_beta[used++] = ',';
 		copy_bounded(c->anthropic_beta + used, sizeof(c->anthropic_beta) - used, v, len);
-	} else if (strcmp(name_lc, "anthropic-workspace-id") == 0) {
+		break;
+	}
+	case KH_WORKSPACE_ID:
 		c->has_workspace_id = true;
 		copy_bounded(c->workspace_id, sizeof(c->workspace_id), v, len);
-	} else if (strcmp(name_lc, "x-amz-date") == 0) {
+		break;
+	case KH_X_AMZ_DATE:
 		c->has_x_amz_date = true;
 		copy_bounded(c->x_amz_date, sizeof(c->x_amz_date), v, len);
-	} else if (strcmp(name_lc, "user-agent") == 0) {
+		break;
+	case KH_USER_AGENT:
 		copy_bounded(c->user_agent, sizeof(c->user_agent), v, len);
 		sanitize_printable(c->user_agent);
+		break;
+	case KH_OTHER:
+		break;
 	}
 }
 
-static void add_name(struct request *req, const char *name_lc, size_t len)
+/* Longer names are listed cut to this; none of them is classified. */
+#define REQ_NAME_KEPT 255
+
+/* The name, recorded in the names pool; NULL when the pool or list is full. */
+static const char *add_name(struct request *req, const char *name, size_t len)
 {
+	char *dst;
+
 	if (req->n_headers >= REQ_MAX_HEADERS || req->names_used + len + 1 > REQ_NAMES_POOL) {
 		req->headers_dropped++;
-		return;
+		return NULL;
 	}
+	dst = req->names + req->names_used;
+	record_name_into(dst, name, len);
 	req->name_off[req->n_headers++] = (uint16_t)req->names_used;
-	memcpy(req->names + req->names_used, name_lc, len + 1);
-	sanitize_printable(req->names + req->names_used);
 	req->names_used += (uint32_t)len + 1;
+	return dst;
 }
 
 void request_add_header(struct request_builder *b, const char *name, size_t name_len,
 			const char *value, size_t value_len)
 {
 	struct request *req = b->req;
-	char name_lc[CRED_HEADER_MAX];
+	char spare[CRED_HEADER_MAX];
+	const char *name_lc;
 
 	/* not a field (RFC 9110: a name is one or more token characters) */
 	if (name_len == 0)
 		return;
-	if (name_len >= sizeof(name_lc)) {
-		/* no credential or companion header is this long: keep the name only */
-		char longname[256];
-		size_t n = name_len < sizeof(longname) - 1 ? name_len : sizeof(longname) - 1;
-
-		lowercase_into(longname, name, n);
-		add_name(req, longname, n);
+	name_lc = add_name(req, name, name_len < REQ_NAME_KEPT ? name_len : REQ_NAME_KEPT);
+	/* no credential or companion header is this long: the name is all we keep */
+	if (name_len >= CRED_HEADER_MAX)
 		return;
+	if (!name_lc) {
+		/* the list is full, but a credential still gets classified */
+		record_name_into(spare, name, name_len);
+		name_lc = spare;
 	}
-	lowercase_into(name_lc, name, name_len);
-	add_name(req, name_lc, name_len);
 
-	if (strcmp(name_lc, "host") == 0 && req->authority[0] == '\0') {
-		request_set_authority(req, value, value_len);
-		return;
-	}
-	if (strcmp(name_lc, "authorization") == 0)
-		req->has_authorization = true;
-	if (cred_is_default_header(name_lc) || is_extra_cred_header(b, name_lc))
+	if (cred_is_default_header_n(name_lc, name_len) || is_extra_cred_header(b, name_lc)) {
+		if (name_len == 13 && memcmp(name_lc, "authorization", 13) == 0)
+			req->has_authorization = true;
 		add_credential(req, name_lc, value, value_len);
-	else
-		note_companion(req, name_lc, value, value_len);
+		return;
+	}
+	note_known(req, known_header(name_lc, name_len), value, value_len);
 }
 
 void request_finish(struct request *req)
