@@ -61,6 +61,41 @@ static const bool copied_as_is[256] = {
 	[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7f] = true,
 };
 
+#define BYTES(b) (0x0101010101010101ULL * (uint8_t)(b))
+
+/*
+ * Whether all 8 bytes of x are copied as they are (SWAR: no byte below the
+ * space, none '"' or '\\', none from 0x80 on).  The classic bit tricks
+ * answer "is any byte ...?" exactly, which is all this needs.
+ */
+static bool word_copied_as_is(uint64_t x)
+{
+	const uint64_t high = BYTES(0x80);
+	uint64_t quote = x ^ BYTES('"'), bslash = x ^ BYTES('\\');
+	uint64_t below_space = (x - BYTES(0x20)) & ~x;
+	uint64_t is_quote = (quote - BYTES(1)) & ~quote;
+	uint64_t is_bslash = (bslash - BYTES(1)) & ~bslash;
+
+	return !((below_space | is_quote | is_bslash | x) & high);
+}
+
+/* Length of the run of bytes at p[0..n) copied as they are. */
+static size_t plain_run(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, p + i, 8);
+		if (!word_copied_as_is(x))
+			break;
+	}
+	while (i < n && copied_as_is[p[i]])
+		i++;
+	return i;
+}
+
 static void put_string(struct jsonw *w, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -69,14 +104,11 @@ static void put_string(struct jsonw *w, const char *s, size_t n)
 	putc_(w, '"');
 	while (i < n) {
 		unsigned char c = p[i];
-		size_t run = i;
+		size_t run = plain_run(p + i, n - i);
 
-		/* copy runs of plain ASCII in one go */
-		while (run < n && copied_as_is[p[run]])
-			run++;
-		if (run > i) {
-			put(w, s + i, run - i);
-			i = run;
+		if (run) {
+			put(w, s + i, run);
+			i += run;
 			continue;
 		}
 		if (c == '"' || c == '\\') {
@@ -105,14 +137,16 @@ static void put_string(struct jsonw *w, const char *s, size_t n)
 	putc_(w, '"');
 }
 
+/* Keys are string literals of authtrace's own code: written without escaping. */
 static void sep_key(struct jsonw *w, const char *key)
 {
 	if (w->need_comma)
 		putc_(w, ',');
 	w->need_comma = true;
 	if (key) {
-		put_string(w, key, strlen(key));
-		putc_(w, ':');
+		putc_(w, '"');
+		put(w, key, strlen(key));
+		put(w, "\":", 2);
 	}
 }
 
@@ -170,8 +204,7 @@ void jsonw_str(struct jsonw *w, const char *key, const char *v)
 	jsonw_strn(w, key, v, strlen(v));
 }
 
-/* Decimal digits of v into out (room for 20); returns their count. */
-static size_t format_u64(char *out, uint64_t v)
+size_t jsonw_format_u64(char *out, uint64_t v)
 {
 	char rev[20];
 	size_t n = 0;
@@ -192,7 +225,7 @@ void jsonw_int(struct jsonw *w, const char *key, int64_t v)
 
 	if (v < 0)
 		num[n++] = '-';
-	n += format_u64(num + n, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+	n += jsonw_format_u64(num + n, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 	sep_key(w, key);
 	put(w, num, n);
 }
@@ -200,7 +233,7 @@ void jsonw_int(struct jsonw *w, const char *key, int64_t v)
 void jsonw_uint(struct jsonw *w, const char *key, uint64_t v)
 {
 	char num[24];
-	size_t n = format_u64(num, v);
+	size_t n = jsonw_format_u64(num, v);
 
 	sep_key(w, key);
 	put(w, num, n);

@@ -31,6 +31,9 @@ void jsonw_int(struct jsonw *w, const char *key, int64_t v);
 void jsonw_uint(struct jsonw *w, const char *key, uint64_t v);
 void jsonw_bool(struct jsonw *w, const char *key, bool v);
 void jsonw_null(struct jsonw *w, const char *key);
-/* array elements: pass key NULL */
+/* array elements: pass key NULL.  Keys are literals, written unescaped. */
+
+/* Decimal digits of v into out (room for 20, no NUL); returns their count. */
+size_t jsonw_format_u64(char *out, uint64_t v);
 
 #endif

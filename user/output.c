@@ -63,6 +63,9 @@ void output_format_rfc3339(const struct output *o, uint64_t mono_ns, char *buf, 
 	int64_t ns = (int64_t)mono_ns + o->realtime_offset_ns;
 	time_t secs = (time_t)(ns / 1000000000LL);
 	int64_t frac = ns % 1000000000LL;
+	char stamp[sizeof(cached_date) + sizeof(".000Z")];
+	size_t n;
+	int ms;
 
 	if (frac < 0) {   /* before 1970: floor, not truncation */
 		secs -= 1;
@@ -76,7 +79,21 @@ void output_format_rfc3339(const struct output *o, uint64_t mono_ns, char *buf, 
 			cached_date[0] = '\0';
 		cached_secs = secs;
 	}
-	snprintf(buf, len, "%s.%03dZ", cached_date, (int)(frac / 1000000));
+	/* snprintf("%s.%03dZ") would cost more than the rest of this function */
+	ms = (int)(frac / 1000000);
+	n = strlen(cached_date);
+	memcpy(stamp, cached_date, n);
+	stamp[n++] = '.';
+	stamp[n++] = (char)('0' + ms / 100);
+	stamp[n++] = (char)('0' + ms / 10 % 10);
+	stamp[n++] = (char)('0' + ms % 10);
+	stamp[n++] = 'Z';
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, stamp, n);
+	buf[n] = '\0';
 }
 
 void output_format_clock(const struct output *o, uint64_t mono_ns, char *buf, size_t len)

