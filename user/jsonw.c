@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "jsonw.h"
 
-#include <stdio.h>
 #include <string.h>
+
+#include "swar.h"
 
 void jsonw_init(struct jsonw *w, char *buf, size_t cap)
 {
@@ -61,22 +62,11 @@ static const bool copied_as_is[256] = {
 	[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7f] = true,
 };
 
-#define BYTES(b) (0x0101010101010101ULL * (uint8_t)(b))
-
-/*
- * Whether all 8 bytes of x are copied as they are (SWAR: no byte below the
- * space, none '"' or '\\', none from 0x80 on).  The classic bit tricks
- * answer "is any byte ...?" exactly, which is all this needs.
- */
+/* Whether all 8 bytes of x are copied as they are. */
 static bool word_copied_as_is(uint64_t x)
 {
-	const uint64_t high = BYTES(0x80);
-	uint64_t quote = x ^ BYTES('"'), bslash = x ^ BYTES('\\');
-	uint64_t below_space = (x - BYTES(0x20)) & ~x;
-	uint64_t is_quote = (quote - BYTES(1)) & ~quote;
-	uint64_t is_bslash = (bslash - BYTES(1)) & ~bslash;
-
-	return !((below_space | is_quote | is_bslash | x) & high);
+	return !(swar_any_below(x, 0x20) || swar_any_equal(x, '"') || swar_any_equal(x, '\\') ||
+		 swar_any_high(x));
 }
 
 /* Length of the run of bytes at p[0..n) copied as they are. */
@@ -85,10 +75,7 @@ static size_t plain_run(const unsigned char *p, size_t n)
 	size_t i = 0;
 
 	for (; i + 8 <= n; i += 8) {
-		uint64_t x;
-
-		memcpy(&x, p + i, 8);
-		if (!word_copied_as_is(x))
+		if (!word_copied_as_is(swar_load(p + i)))
 			break;
 	}
 	while (i < n && copied_as_is[p[i]])
@@ -96,58 +83,124 @@ static size_t plain_run(const unsigned char *p, size_t n)
 	return i;
 }
 
-static void put_string(struct jsonw *w, const char *s, size_t n)
+/*
+ * The bytes at p (n > 0 left) that are not copied as they are, written
+ * into out (room for 6): an escape, U+FFFD for invalid UTF-8, or a valid
+ * multi-byte sequence.  Returns the bytes written; *used, the bytes read.
+ */
+static size_t escape_at(const unsigned char *p, size_t n, char *out, size_t *used)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
+	static const char hex[] = "0123456789abcdef";
+	unsigned char c = p[0];
+	size_t l;
 
+	*used = 1;
+	if (c == '"' || c == '\\') {
+		out[0] = '\\';
+		out[1] = (char)c;
+		return 2;
+	}
+	if (c < 0x20) {
+		memcpy(out, "\\u00", 4);
+		out[4] = hex[c >> 4];
+		out[5] = hex[c & 15];
+		return 6;
+	}
+	l = utf8_seq_len(p, n);
+	if (l == 0) {
+		memcpy(out, "\\ufffd", 6);
+		return 6;
+	}
+	memcpy(out, p, l);
+	*used = l;
+	return l;
+}
+
+/* Near the end of the buffer: every piece checked, overflow flagged. */
+static void put_string_checked(struct jsonw *w, const unsigned char *p, size_t n)
+{
 	putc_(w, '"');
-	while (i < n) {
-		unsigned char c = p[i];
-		size_t run = plain_run(p + i, n - i);
+	for (size_t i = 0; i < n && !w->overflow;) {
+		size_t run = plain_run(p + i, n - i), used;
+		char esc[6];
 
 		if (run) {
-			put(w, s + i, run);
+			put(w, (const char *)p + i, run);
 			i += run;
 			continue;
 		}
-		if (c == '"' || c == '\\') {
-			char esc[2] = { '\\', (char)c };
-
-			put(w, esc, 2);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			char esc[8];
-
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			put(w, esc, 6);
-			i++;
-		} else {
-			size_t l = utf8_seq_len(p + i, n - i);
-
-			if (l == 0) {
-				put(w, "\\ufffd", 6);
-				i++;
-			} else {
-				put(w, s + i, l);
-				i += l;
-			}
-		}
+		put(w, esc, escape_at(p + i, n - i, esc, &used));
+		i += used;
 	}
 	putc_(w, '"');
+}
+
+static void put_string(struct jsonw *w, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t room = w->cap - w->len, i = 0;
+	char *d;
+
+	/* the worst case (every byte as \\uXXXX, quotes, NUL) must fit, with slack */
+	if (room < 16 || (room - 16) / 6 < n) {
+		put_string_checked(w, p, n);
+		return;
+	}
+	/* then nothing needs checking, and plain words are copied as they are scanned */
+	d = w->buf + w->len;
+	*d++ = '"';
+	while (i < n) {
+		size_t used;
+
+		for (; i + 8 <= n; i += 8, d += 8) {
+			uint64_t x = swar_load(p + i);
+
+			if (!word_copied_as_is(x))
+				break;
+			memcpy(d, &x, 8);
+		}
+		while (i < n && copied_as_is[p[i]])
+			*d++ = (char)p[i++];
+		if (i < n) {
+			d += escape_at(p + i, n - i, d, &used);
+			i += used;
+		}
+	}
+	*d++ = '"';
+	*d = '\0';
+	w->len = (size_t)(d - w->buf);
 }
 
 /* Keys are string literals of authtrace's own code: written without escaping. */
 static void sep_key(struct jsonw *w, const char *key)
 {
+	size_t klen = key ? strlen(key) : 0;
+	char *d;
+
+	if (w->cap - w->len <= klen + 8) {
+		if (w->need_comma)
+			putc_(w, ',');
+		w->need_comma = true;
+		if (key) {
+			putc_(w, '"');
+			put(w, key, klen);
+			put(w, "\":", 2);
+		}
+		return;
+	}
+	d = w->buf + w->len;
 	if (w->need_comma)
-		putc_(w, ',');
+		*d++ = ',';
 	w->need_comma = true;
 	if (key) {
-		putc_(w, '"');
-		put(w, key, strlen(key));
-		put(w, "\":", 2);
+		*d++ = '"';
+		memcpy(d, key, klen);
+		d += klen;
+		*d++ = '"';
+		*d++ = ':';
 	}
+	*d = '\0';
+	w->len = (size_t)(d - w->buf);
 }
 
 void jsonw_begin_object(struct jsonw *w)

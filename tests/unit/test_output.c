@@ -645,29 +645,34 @@ static size_t reference_escape(unsigned char c, char *out)
 /*
  * Plain runs are scanned 8 bytes at a time: every byte value, at every
  * position of a string longer than two words, is written exactly as the
- * byte-by-byte reference writes it.
+ * byte-by-byte reference writes it, both with room to spare (the unchecked
+ * path) and near the end of the buffer (the checked one).
  */
 static void test_jsonw_word_scan_matches_byte_by_byte(void **state)
 {
-	char in[24], want[64], buf[128];
+	static const size_t caps[] = { 256, 150 };
+	char in[24], want[160], buf[256];
 	struct jsonw w;
 
 	(void)state;
-	for (int c = 1; c < 256; c++) {
-		for (size_t pos = 0; pos < sizeof(in); pos++) {
-			size_t n = 0;
+	for (size_t k = 0; k < sizeof(caps) / sizeof(caps[0]); k++) {
+		for (int c = 1; c < 256; c++) {
+			for (size_t pos = 0; pos < sizeof(in); pos++) {
+				size_t n = 0;
 
-			memset(in, 'a', sizeof(in));
-			in[pos] = (char)c;
-			want[n++] = '"';
-			for (size_t i = 0; i < sizeof(in); i++)
-				n += reference_escape((unsigned char)in[i], want + n);
-			want[n++] = '"';
-			want[n] = '\0';
-			jsonw_init(&w, buf, sizeof(buf));
-			jsonw_strn(&w, NULL, in, sizeof(in));
-			assert_false(w.overflow);
-			assert_string_equal(buf, want);
+				memset(in, 'a', sizeof(in));
+				in[pos] = (char)c;
+				want[n++] = '"';
+				for (size_t i = 0; i < sizeof(in); i++)
+					n += reference_escape((unsigned char)in[i], want + n);
+				want[n++] = '"';
+				want[n] = '\0';
+				jsonw_init(&w, buf, caps[k]);
+				jsonw_strn(&w, NULL, in, sizeof(in));
+				assert_false(w.overflow);
+				assert_string_equal(buf, want);
+				assert_int_equal(w.len, n);
+			}
 		}
 	}
 }
