@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "swar.h"
+
 void request_reset(struct request *req)
 {
 	/* the big arrays are bounded by counters; only clear what is read */
@@ -126,13 +128,26 @@ void request_set_authority(struct request *req, const char *v, size_t len)
  * A header name as recorded: lowercase, with NUL (HPACK carries any byte)
  * and control bytes as '?', so names stay len long and printable.
  */
+static char record_name_byte(unsigned char c)
+{
+	return (char)((c >= 'A' && c <= 'Z') ? c + 32 : (c < 0x20 || c == 0x7f) ? '?' : c);
+}
+
 static void record_name_into(char *dst, const char *src, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)src[i];
+	size_t i = 0;
 
-		dst[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : (c < 0x20 || c == 0x7f) ? '?' : c);
+	/* names are printable ASCII: eight bytes at a time while they are */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x = swar_load(src + i);
+
+		if (swar_any_high(x) || swar_any_below(x, 0x20) || swar_any_equal(x, 0x7f))
+			break;
+		x = swar_ascii_lower(x);
+		memcpy(dst + i, &x, 8);
 	}
+	for (; i < len; i++)
+		dst[i] = record_name_byte((unsigned char)src[i]);
 	dst[len] = '\0';
 }
 
