@@ -4,10 +4,11 @@
  *
  * A parse walks the head line by line (memchr for LF) and validates each
  * line as it goes, so garbage is rejected at its first bad byte instead of
- * after max_head bytes.  The visitor runs on a second, lighter walk, only
- * once the first has proven the whole head valid: a caller that re-parses
- * a growing buffer never sees callbacks for a head that later turns out
- * INVALID.
+ * after max_head bytes.  The visitor runs only once the walk has proven the
+ * whole head valid, so a caller that re-parses a growing buffer never sees
+ * callbacks for a head that later turns out INVALID.  The walk keeps where
+ * the first FIELDS_KEPT fields are; the visitor is handed those without a
+ * second walk, and a longer head is walked again for the rest.
  *
  * Choices where RFC 9112 leaves room:
  *  - A bare LF ends a line like CRLF does (§2.2).  A CR anywhere else, or a
@@ -63,6 +64,15 @@ struct status_line {
 struct field {
 	const uint8_t *name, *value;
 	size_t name_len, value_len;
+};
+
+/* Fields located by the validating walk, for the visitor (all real heads fit). */
+#define FIELDS_KEPT 48
+
+struct kept_fields {
+	struct line start;
+	struct field f[FIELDS_KEPT];
+	unsigned n;
 };
 
 /* What a walk over the head learns; turned into h1_head_info at the end. */
@@ -366,14 +376,17 @@ static bool check_start_line(enum msg_kind kind, const struct line *ln,
 	return true;
 }
 
-/* Validate and record one (complete) field line. */
-static bool check_field_line(const struct line *ln, struct head_scan *hs)
+/* Validate and record one (complete) field line; keep where it is if asked. */
+static bool check_field_line(const struct line *ln, struct head_scan *hs,
+			     struct kept_fields *kept)
 {
 	struct field f;
 
 	if (parse_field_line(ln->p, ln->n, &f) != H1_COMPLETE)
 		return false;
 	hs->header_count++;
+	if (kept && kept->n < FIELDS_KEPT)
+		kept->f[kept->n++] = f;
 	return note_framing_field(hs, &f);
 }
 
@@ -435,7 +448,7 @@ static bool next_line(const uint8_t *buf, size_t limit, size_t *pos,
  */
 static enum h1_result scan_head(const uint8_t *buf, size_t len,
 				size_t max_head, enum msg_kind kind,
-				struct head_scan *hs)
+				struct head_scan *hs, struct kept_fields *kept)
 {
 	size_t limit = min_size(len, max_head);
 	size_t pos = 0;
@@ -457,8 +470,10 @@ static enum h1_result scan_head(const uint8_t *buf, size_t len,
 			hs->head_len = pos;
 			return has_nul(buf, pos) ? H1_INVALID : H1_COMPLETE;
 		}
+		if (start_line && kept)
+			kept->start = ln;
 		if (start_line ? !check_start_line(kind, &ln, hs)
-			       : !check_field_line(&ln, hs))
+			       : !check_field_line(&ln, hs, kept))
 			return H1_INVALID;
 	}
 }
@@ -485,28 +500,27 @@ static void report_start_line(enum msg_kind kind, const struct line *ln,
 }
 
 /*
- * Walk a head scan_head() accepted and hand it to the visitor.  Field lines
- * are known valid here, so splitting them needs no checks.  Returns false
- * when the visitor asked to stop.
+ * Walk a head scan_head() accepted and hand it to the visitor, from the
+ * first kept field on (skip fields).  Field lines are known valid here, so
+ * splitting them needs no checks.  Returns false when the visitor asked to
+ * stop.
  */
-static bool report_head(const uint8_t *buf, size_t head_len,
-			enum msg_kind kind, const struct h1_visitor *v,
-			void *ctx)
+static bool report_fields_walking(const uint8_t *buf, size_t head_len, unsigned skip,
+				  const struct h1_visitor *v, void *ctx)
 {
 	size_t pos = 0;
 	struct line ln;
 
-	for (bool start_line = true; next_line(buf, head_len, &pos, &ln) &&
-				     ln.n > 0; start_line = false) {
+	if (!next_line(buf, head_len, &pos, &ln))   /* the start line */
+		return true;
+	while (next_line(buf, head_len, &pos, &ln) && ln.n > 0) {
 		const uint8_t *colon, *value;
 		size_t value_len;
 
-		if (start_line) {
-			report_start_line(kind, &ln, v, ctx);
+		if (skip) {
+			skip--;
 			continue;
 		}
-		if (!v->header)
-			return true;
 		colon = memchr(ln.p, ':', ln.n);
 		value = colon + 1;
 		value_len = ln.n - (size_t)(value - ln.p);
@@ -518,20 +532,42 @@ static bool report_head(const uint8_t *buf, size_t head_len,
 	return true;
 }
 
+static bool report_head(const uint8_t *buf, const struct head_scan *hs,
+			const struct kept_fields *kept, enum msg_kind kind,
+			const struct h1_visitor *v, void *ctx)
+{
+	report_start_line(kind, &kept->start, v, ctx);
+	if (!v->header)
+		return true;
+	for (unsigned i = 0; i < kept->n; i++) {
+		const struct field *f = &kept->f[i];
+
+		if (!v->header(ctx, (const char *)f->name, f->name_len,
+			       (const char *)f->value, f->value_len))
+			return false;
+	}
+	/* more fields than were kept: walk again for the rest */
+	if (hs->header_count > kept->n)
+		return report_fields_walking(buf, hs->head_len, kept->n, v, ctx);
+	return true;
+}
+
 static enum h1_result parse_head(const uint8_t *buf, size_t len,
 				 size_t max_head, enum msg_kind kind,
 				 const struct h1_visitor *v, void *ctx,
 				 struct h1_head_info *info)
 {
 	struct head_scan hs;
+	struct kept_fields kept;
 	enum h1_result r;
 
 	if (info)
 		memset(info, 0, sizeof(*info));
-	r = scan_head(buf, len, max_head, kind, &hs);
+	kept.n = 0;
+	r = scan_head(buf, len, max_head, kind, &hs, v ? &kept : NULL);
 	if (r != H1_COMPLETE)
 		return r;
-	if (v && !report_head(buf, hs.head_len, kind, v, ctx))
+	if (v && !report_head(buf, &hs, &kept, kind, v, ctx))
 		return H1_INVALID;
 
 	if (info) {

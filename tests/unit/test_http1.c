@@ -921,6 +921,41 @@ static void test_looks_like_response_answers_on_prefixes(void **state)
 
 /* --- visitor contract -------------------------------------------------------- */
 
+/*
+ * The validating walk keeps where the first fields are; a head with more
+ * fields than it keeps is walked again for the rest.  Either way the
+ * visitor sees every field once, in wire order, values trimmed, and can
+ * stop the parse in either part.
+ */
+static void test_head_with_many_fields_reports_every_field_in_order(void **state)
+{
+	enum { N = 60 };
+	char head[4096], want_name[16], want_value[16];
+	size_t n = (size_t)snprintf(head, sizeof(head), "GET /v1/models HTTP/1.1\r\n");
+	struct seen s = { 0 };
+
+	(void)state;
+	for (int i = 0; i < N; i++)
+		n += (size_t)snprintf(head + n, sizeof(head) - n, "h%d: \t v%d \r\n", i, i);
+	n += (size_t)snprintf(head + n, sizeof(head) - n, "\r\n");
+	assert_int_equal(parse_exact(false, head, n, MAX_HEAD, &s, NULL), H1_COMPLETE);
+	assert_int_equal(s.headers, N);
+	s = (struct seen){ 0 };
+	assert_int_equal(parse_request_str(head, &s, NULL), H1_COMPLETE);
+	assert_int_equal(s.headers, N);
+	for (int i = 0; i < N; i++) {
+		snprintf(want_name, sizeof(want_name), "h%d", i);
+		snprintf(want_value, sizeof(want_value), "v%d", i);
+		assert_bytes_equal(s.name[i], s.name_len[i], want_name);
+		assert_bytes_equal(s.value[i], s.value_len[i], want_value);
+	}
+	for (unsigned stop = 1; stop <= N; stop += 7) {
+		s = (struct seen){ .stop_after = stop };
+		assert_int_equal(parse_request_str(head, &s, NULL), H1_INVALID);
+		assert_int_equal(s.headers, stop);
+	}
+}
+
 static void test_visitor_returning_false_stops_with_invalid(void **state)
 {
 	struct seen s = { .stop_after = 3 };
@@ -1017,6 +1052,7 @@ int main(void)
 		cmocka_unit_test(test_looks_like_request_answers_on_prefixes),
 		cmocka_unit_test(test_looks_like_response_answers_on_prefixes),
 		cmocka_unit_test(test_visitor_returning_false_stops_with_invalid),
+		cmocka_unit_test(test_head_with_many_fields_reports_every_field_in_order),
 		cmocka_unit_test(test_visitor_is_not_called_for_invalid_heads),
 		cmocka_unit_test(test_null_visitor_callbacks_and_info_are_allowed),
 	};
