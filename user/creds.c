@@ -32,6 +32,7 @@
 #define _GNU_SOURCE /* explicit_bzero */
 #endif
 #include "creds.h"
+#include "credcache.h"
 
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
@@ -1215,8 +1216,8 @@ static enum cred_kind classify_credential(struct credential *out, struct span c,
 	return CRED_UNKNOWN;
 }
 
-void cred_classify(const char *header_lc, const char *value, size_t value_len,
-		   struct credential *out)
+static void classify_afresh(const char *header_lc, const char *value, size_t value_len,
+			    struct credential *out)
 {
 	struct span v = span_of(value, value_len), c, fp_input;
 
@@ -1228,4 +1229,19 @@ void cred_classify(const char *header_lc, const char *value, size_t value_len,
 	fp_input = c;
 	out->kind = classify_credential(out, c, &fp_input);
 	cred_fingerprint(fp_input.p, fp_input.n, out->fingerprint);
+}
+
+void cred_classify(const char *header_lc, const char *value, size_t value_len,
+		   struct credential *out)
+{
+	struct credcache_key key;
+
+	if (!header_lc)
+		header_lc = "";
+	if (!value)
+		value = "", value_len = 0;
+	if (credcache_find(header_lc, value, value_len, &key, out))
+		return;
+	classify_afresh(header_lc, value, value_len, out);
+	credcache_keep(&key, out);
 }

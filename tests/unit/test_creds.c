@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "creds.h"
+#include "siphash.h"
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
@@ -216,6 +217,73 @@ static void test_fingerprint_stable_and_distinct(void **state)
 	/* One byte apart, and a trailing newline, both change it. */
 	assert_string_not_equal(fp_of("value", a), fp_of("valuf", b));
 	assert_string_not_equal(fp_of("value", a), fp_of("value\n", b));
+}
+
+/* The paper's vectors: key 00..0f, messages 00..(n-1). */
+static void test_siphash24_reference_vectors(void **state)
+{
+	static const struct {
+		size_t len;
+		uint64_t want;
+	} vectors[] = {
+		{ 0, 0x726fdb47dd0e0e31ULL },
+		{ 8, 0x93f5f5799a932462ULL },
+		{ 15, 0xa129ca6149be45e5ULL },
+		{ 63, 0x958a324ceb064572ULL },
+	};
+	uint8_t key[16], msg[64];
+
+	(void)state;
+	for (int i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	for (int i = 0; i < 64; i++)
+		msg[i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++)
+		assert_true(siphash24(key, msg, vectors[i].len) == vectors[i].want);
+}
+
+/*
+ * Classifications are found again by a keyed hash of the value: a repeat
+ * gives exactly what a first classification gave, and more distinct keys
+ * of one length than the table has slots, cycled twice, each keep their
+ * own fingerprint.
+ */
+static void test_repeated_classification_is_identical(void **state)
+{
+	char key[160], fp[FP_HEX_LEN + 1];
+	struct credential first, again;
+
+	(void)state;
+	fake_key(key, sizeof(key), "sk-ant-api03-", 93, 7, NULL);
+	first = classify("x-api-key", key);
+	again = classify("x-api-key", key);
+	assert_memory_equal(&first, &again, sizeof(first));
+	for (int round = 0; round < 2; round++) {
+		for (unsigned seed = 100; seed < 200; seed++) {
+			struct credential c;
+
+			fake_key(key, sizeof(key), "sk-ant-api03-", 93, seed, NULL);
+			c = classify("x-api-key", key);
+			assert_string_equal(c.fingerprint, fp_of(key, fp));
+			assert_int_equal(c.kind, first.kind);
+		}
+	}
+}
+
+/* The same value under another header is classified for that header. */
+static void test_same_value_other_header_is_classified_again(void **state)
+{
+	struct credential a = classify("x-api-key", "Bearer sk-ant-oat01-FAKEFAKEFAKE");
+	struct credential b = classify("authorization", "Bearer sk-ant-oat01-FAKEFAKEFAKE");
+	struct credential c = classify("x-api-key", "Bearer sk-ant-oat01-FAKEFAKEFAKE");
+
+	(void)state;
+	assert_string_equal(a.header, "x-api-key");
+	assert_string_equal(a.scheme, "");
+	assert_string_equal(b.header, "authorization");
+	assert_string_equal(b.scheme, "Bearer");
+	assert_string_not_equal(a.fingerprint, b.fingerprint);
+	assert_memory_equal(&a, &c, sizeof(a));
 }
 
 static void test_fingerprint_never_substring(void **state)
@@ -1061,6 +1129,9 @@ int main(void)
 		cmocka_unit_test(test_fingerprint_known_vectors),
 		cmocka_unit_test(test_fingerprint_stable_and_distinct),
 		cmocka_unit_test(test_fingerprint_never_substring),
+		cmocka_unit_test(test_siphash24_reference_vectors),
+		cmocka_unit_test(test_repeated_classification_is_identical),
+		cmocka_unit_test(test_same_value_other_header_is_classified_again),
 		cmocka_unit_test(test_fingerprint_covers_credential_not_scheme),
 		cmocka_unit_test(test_header_name_copied_bounded),
 		cmocka_unit_test(test_scheme_split),
