@@ -469,13 +469,26 @@ static void deliver(struct fz *f, const struct at_event_hdr *h, const uint8_t *p
 	check_stats(f);
 }
 
+/*
+ * The size of a write's records.  The kernel cuts AT_CHUNK bytes; the
+ * model also cuts finer, to split heads inside a write anywhere.
+ */
+static uint64_t chunk_size(uint8_t variant, size_t len)
+{
+	if ((variant & 3) == 1)
+		return len <= 512 ? 1 + (variant >> 5) : 64;   /* tiny chunks */
+	if ((variant & 3) == 2)
+		return AT_CHUNK_SMALL;
+	return AT_CHUNK;
+}
+
 /* What capture() does with one SSL_write/SSL_read (or write/read) of len bytes. */
 static void kio(struct fz *f, int pi, int ci, uint8_t dir, const uint8_t *data, size_t len,
 		uint8_t variant)
 {
 	struct kstate *k = &f->k[pi][ci][dir];
 	uint64_t off = k->off, start = 0, end = len, cap = dir ? AT_CAPTURE_MAX_IN : AT_CAPTURE_MAX;
-	uint64_t chunk = AT_CHUNK;
+	uint64_t chunk = chunk_size(variant, len);
 	unsigned drop = (variant >> 2) & 7, idx = 0;
 	bool truncated = false, cleartext = handles[ci] & AT_CONN_FD;
 	struct at_event_hdr h;
@@ -500,10 +513,6 @@ static void kio(struct fz *f, int pi, int ci, uint8_t dir, const uint8_t *data, 
 		end = start + (end - start) / 2 + 1;   /* a smaller capture limit */
 		truncated = end < len;
 	}
-	if ((variant & 3) == 1)
-		chunk = len <= 512 ? 1 + (variant >> 5) : 64;   /* tiny chunks */
-	else if ((variant & 3) == 2)
-		chunk = AT_CHUNK_SMALL;
 	memset(&h, 0, sizeof(h));
 	h.kind = AT_EV_DATA;
 	h.pid = (uint32_t)pids[pi];
@@ -693,6 +702,14 @@ static void run_hostile(struct fz *f, struct in *in)
 
 			/* SSL_write is retried at once: never after reading a response */
 			if (!k->last || !k->last_io_was_write)
+				break;
+			/*
+			 * A retry is recognised by the write's first record, which
+			 * in the kernel holds min(len, AT_CHUNK) bytes: a write the
+			 * model cut finer than that is not retried.
+			 */
+			if (chunk_size(k->last_variant, k->last_len) < k->last_len &&
+			    chunk_size(k->last_variant, k->last_len) < AT_CHUNK)
 				break;
 #ifdef FUZZ_SKIP_KNOWN_BUGS
 			/* BUG (test_retried_mid_head_write_never_puts_a_credential_in_the_record):
