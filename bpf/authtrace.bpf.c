@@ -58,7 +58,8 @@ struct {
 /*
  * Written by the collector: copy nothing of this connection direction
  * before this stream offset (the rest of a request body it has no use for).
- * Offsets are absolute, so a hint that arrives late only costs copies.
+ * Offsets are absolute, so a hint that arrives late only costs copies, even
+ * when the handle has a new connection by then (see advance_stream()).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -144,22 +145,40 @@ static __always_inline bool passes_filters(__u32 tgid)
 	return true;
 }
 
-/* Reserve the position of this write in its connection's byte stream. */
-static __always_inline __u64 advance_stream(struct at_conn_key *key, __u64 len)
+/*
+ * Reserve the position of this write in its connection's byte stream.  A
+ * stream starts at 16 x the monotonic clock in ns, not at 0: handles are
+ * reused (an SSL* freed and allocated again, an fd number), and streams that
+ * never overlap keep a hint the collector wrote for the previous user of a
+ * handle ("skip until offset X", maybe read only after that connection
+ * ended) from ever applying to the next.  No connection moves 16 bytes per
+ * nanosecond.  *fresh says whether this write started the stream.
+ */
+static __always_inline __u64 advance_stream(struct at_conn_key *key, __u64 len, bool *fresh)
 {
 	__u64 *off = bpf_map_lookup_elem(&stream_offsets, key);
+	__u64 start, next;
 
+	*fresh = false;
 	if (off)
 		return __sync_fetch_and_add(off, len);
-	bpf_map_update_elem(&stream_offsets, key, &len, BPF_NOEXIST);
-	return 0;
+	start = bpf_ktime_get_ns() << 4;
+	next = start + len;
+	if (bpf_map_update_elem(&stream_offsets, key, &next, BPF_NOEXIST) == 0) {
+		*fresh = true;
+		return start;
+	}
+	/* another thread started it first */
+	off = bpf_map_lookup_elem(&stream_offsets, key);
+	return off ? __sync_fetch_and_add(off, len) : start;
 }
 
 /*
  * Written by the collector once it has a response's head (and error text):
  * skip reads on this connection while the request stream has not moved
  * past the given offset.  The next request moves it, so the next response
- * is captured from its first byte; a hint that arrives late is harmless.
+ * is captured from its first byte; a hint that arrives late is harmless,
+ * also for a new connection on the same handle (see advance_stream()).
  * Keyed like stream_offsets, with dir = AT_DIR_IN.
  */
 struct {
@@ -321,6 +340,7 @@ static __always_inline int capture(__u64 conn, const __u8 *buf, __u64 len, __u16
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct at_conn_key key = { .conn = conn, .tgid = pid_tgid >> 32, .dir = dir };
 	struct chunk_walk w;
+	bool fresh;
 
 	if (!buf || len == 0 || (__s64)len < 0)
 		return 0;
@@ -332,14 +352,14 @@ static __always_inline int capture(__u64 conn, const __u8 *buf, __u64 len, __u16
 	w.tmpl.len = len > 0xffffffffULL ? 0xffffffffU : (__u32)len;
 	w.tmpl.hook = hook;
 	w.tmpl.dir = dir;
-	w.tmpl.stream_off = advance_stream(&key, len);
+	w.tmpl.stream_off = advance_stream(&key, len, &fresh);
 	w.buf = buf;
 	/*
 	 * The first bytes of a cleartext connection are read at once: the
 	 * collector asks the socket for its peer address when it sees them,
 	 * and a client may be gone a tick later.
 	 */
-	w.wake = text_only && w.tmpl.stream_off == 0;
+	w.wake = text_only && fresh;
 
 	if (dir == AT_DIR_IN && response_done(&key)) {
 		count(AT_CNT_SKIPPED_BYTES, len);

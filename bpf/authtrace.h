@@ -77,7 +77,9 @@ struct at_event_hdr {
 	__u32 ppid;        /* EV_FORK: the parent's tgid */
 	__u64 ts_ns;       /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 conn;        /* EV_DATA: SSL* (user-space pointer value); EV_MMAP: the fd */
-	__u64 stream_off;  /* EV_DATA: offset of this write in the connection's byte stream;
+	__u64 stream_off;  /* EV_DATA: offset of this write in the connection's byte stream
+			    * (which starts at a clock-derived offset, not 0: see
+			    * advance_stream() in authtrace.bpf.c);
 			    * EV_MMAP: the file's inode number */
 	__u32 len;         /* EV_DATA: true length of the write; EV_MMAP: the file's device
 			    * (kernel encoding: major << 20 | minor) */

@@ -12,7 +12,7 @@ all_tests() {
 		grandchild-sh-curl pid-attach-keepalive node-pid-attach response-401-joined \
 		text-view-and-output-file exit-status-ci cleartext-proxy-seed001 peer-address \
 		hostile-one-byte-writes hostile-huge-header hostile-many-headers hostile-garbage \
-		hostile-torn hostile-split-name hostile-concurrent exec-in-place many-children \
+		hostile-torn hostile-split-name hostile-concurrent hostile-churn exec-in-place many-children \
 		stdout-closed output-disk-full two-at-once all-mode all-filters all-rate-limit \
 		rotate-and-sighup h2-curl h2-node deleted-library sigv4-secrets seed000-seed004 \
 		claude-code-native no-process-left-stopped bad-input
@@ -30,7 +30,7 @@ register_tests() {
 	run_test exit-status-ci t_exit_status
 	run_test cleartext-proxy-seed001 t_cleartext
 	run_test peer-address t_peer
-	for c in one-byte-writes huge-header many-headers garbage torn split-name concurrent; do
+	for c in one-byte-writes huge-header many-headers garbage torn split-name concurrent churn; do
 		run_test "hostile-$c" "t_hostile_${c//-/_}"
 	done
 	run_test exec-in-place t_exec_in_place
@@ -264,6 +264,14 @@ t_hostile_concurrent() {
 	hostile concurrent || return 1
 	$CHECK "$T/out.json" requests=50 responses=50 joined 'req:*:credentials.0.kind="anthropic-api-key"' || return 1
 	python3 -c "import json,sys; ev=[json.loads(l) for l in open(sys.argv[1])]; assert len({e['conn'] for e in ev if e['type']=='request'})==50" "$T/out.json"
+}
+
+# 100 connections in a row, each handed the SSL* the last one freed, each
+# request as long as the last: every response is still captured and joined
+# (a late "response done" hint for one connection must not skip the next's)
+t_hostile_churn() {
+	hostile churn || return 1
+	$CHECK "$T/out.json" requests=100 responses=100 joined
 }
 
 # --- failure modes ----------------------------------------------------------

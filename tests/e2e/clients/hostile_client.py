@@ -4,7 +4,8 @@ sock.send() on an ssl socket is one SSL_write_ex, so the write boundaries
 are exactly the ones a case asks for.  The key comes from $API_KEY.
 
 usage: hostile_client.py CAFILE PORT CASE
-cases: one-byte-writes, huge-header, many-headers, garbage, torn, split-name, concurrent
+cases: one-byte-writes, huge-header, many-headers, garbage, torn, split-name, concurrent,
+       churn
 """
 import os
 import socket
@@ -82,6 +83,16 @@ def main():
             t.start()
         for t in threads:
             t.join()
+        return
+    elif case == "churn":
+        # one request per connection, one connection after the other: the
+        # library hands each new SSL object the address the last one freed
+        s.close()
+        for _ in range(100):
+            c = connect()
+            c.send(head())
+            read_response(c)
+            c.close()
         return
     s.close()
 
