@@ -178,6 +178,15 @@ static void emit_response(struct conn_table *t, const struct response *r)
 		t->cb.response(t->cb.ctx, r);
 }
 
+/* Drop an h2 session: the requests it left waiting never get their response. */
+static void end_h2(struct conn_table *t, struct conn *out)
+{
+	t->stats.unanswered += out->h2_link.requests - out->h2_link.answered;
+	out->h2_link.requests = out->h2_link.answered = 0;
+	h2_conn_free(out->h2);
+	out->h2 = NULL;
+}
+
 static void conn_remove(struct conn_table *t, struct conn *c)
 {
 	struct conn **pp = &t->buckets[hash_key(c->pid, c->handle, c->dir) & (t->n_buckets - 1)];
@@ -190,9 +199,7 @@ static void conn_remove(struct conn_table *t, struct conn *c)
 	if (c->awaiting_error_body)
 		emit_response(t, &c->deferred);
 	t->stats.unanswered += c->pending_count;
-	if (c->h2)
-		t->stats.unanswered += c->h2_link.requests - c->h2_link.answered;
-	h2_conn_free(c->h2);
+	end_h2(t, c);
 	free(c->buf);
 	free(c);
 	t->count--;
@@ -907,8 +914,7 @@ static void feed_h2(struct conn_table *t, struct conn *c, struct h2_conn *h2,
 	t->chunk = ch;
 	if (!h2_feed(h2, c->dir == AT_DIR_OUT, ch->data, ch->data_len, req) && out) {
 		/* beyond repair (or it was never h2): back to HTTP/1 resynchronisation */
-		h2_conn_free(out->h2);
-		out->h2 = NULL;
+		end_h2(t, out);
 		out->state = ST_SKIP;
 	}
 	t->chunk = NULL;

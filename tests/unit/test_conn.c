@@ -2136,6 +2136,26 @@ static void test_h2_request_without_answer_is_counted_unanswered(void **state)
 }
 
 /*
+ * An h2 session given up on a framing error (back to HTTP/1 resync) still
+ * counts the requests it left waiting as unanswered.
+ */
+static void test_h2_session_given_up_counts_its_requests_unanswered(void **state)
+{
+	struct harness *h = *state;
+	/* CONTINUATION with no HEADERS before it: not h2 any more */
+	static const uint8_t stray_continuation[] = { 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x01 };
+
+	kio(h, SSL_A, OUT, H2_PREFACE_AND_SETTINGS, sizeof(H2_PREFACE_AND_SETTINGS) - 1);
+	kio(h, SSL_A, OUT, H2_GET_STREAM1, sizeof(H2_GET_STREAM1));
+	assert_int_equal(h->n_reqs, 1);
+	kio(h, SSL_A, OUT, stray_continuation, sizeof(stray_continuation));
+	send_str(h, SSL_A, "GET /after HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_int_equal(h->n_reqs, 2);
+	conn_table_flush(h->t);
+	assert_int_equal(stats(h)->unanswered, 2);
+}
+
+/*
  * A HEADERS frame whose block holds no field at all (no :method, no :path --
  * a malformed request, RFC 9113 8.3.1) is not reported as a request with an
  * empty method and path (unless marked incomplete or partial).
@@ -2221,6 +2241,7 @@ int main(void)
 		T(test_set_peer_before_data_names_requests_of_that_connection_only),
 		T(test_h2_request_and_response_are_joined_by_stream),
 		T(test_h2_request_without_answer_is_counted_unanswered),
+		T(test_h2_session_given_up_counts_its_requests_unanswered),
 		T(test_h2_headers_without_pseudo_headers_is_not_an_empty_request),
 		cmocka_unit_test(test_new_table_rejects_nothing_and_zero_max_means_one),
 #undef T
