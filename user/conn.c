@@ -73,7 +73,8 @@ struct conn {
 	/* request side: the last write, to recognise a retried SSL_write */
 	uint32_t last_write_len;
 	uint64_t last_write_hash;
-	uint64_t last_write_in_off;  /* response bytes seen when it was written */
+	uint64_t last_write_reads;   /* reads_seen when it was written */
+	uint64_t reads_seen;         /* read records seen on this connection */
 	uint64_t dup_until;          /* skip the rest of a retried write */
 	uint64_t pending[PENDING_MAX];
 	unsigned pending_head, pending_count;
@@ -798,27 +799,38 @@ static uint64_t write_digest(const uint8_t *p, size_t n)
  * OpenSSL requires a failed SSL_write (WANT_READ/WANT_WRITE, e.g. during
  * the handshake) to be retried with the same buffer; an entry probe sees
  * each attempt.  A write that starts a request and is identical to the
- * previous one on this connection, with no response bytes in between, is
- * such a retry.  (Only request starts: identical small writes inside a
+ * previous one on this connection, with no read in between, is such a
+ * retry.  (Only request starts: identical small writes inside a
  * head, one byte at a time, are not.)
  */
-static bool is_retried_write(struct conn_table *t, struct conn *c, const struct conn_chunk *ch)
+static bool is_retried_write(struct conn *c, const struct conn_chunk *ch)
 {
-	const struct conn *in = conn_find(t, c->pid, c->handle, AT_DIR_IN);
-	uint64_t in_off = in ? in->next_off : 0;
 	size_t hashed = ch->data_len < RETRY_HASH_BYTES ? ch->data_len : RETRY_HASH_BYTES;
 	uint64_t h = write_digest(ch->data, hashed);
 	/* a repeat of the write that is the tail of the head being reassembled */
 	bool head_tail = c->buf_len >= ch->len && ch->data_len <= ch->len &&
 			 memcmp(c->buf + c->buf_len - ch->len, ch->data, ch->data_len) == 0;
 	bool retry = c->started && ch->len == c->last_write_len && h == c->last_write_hash &&
-		     in_off == c->last_write_in_off && ch->data_len >= RETRY_MIN_BYTES &&
+		     c->reads_seen == c->last_write_reads && ch->data_len >= RETRY_MIN_BYTES &&
 		     (h1_looks_like_request(ch->data, ch->data_len) || head_tail);
 
 	c->last_write_len = ch->len;
 	c->last_write_hash = h;
-	c->last_write_in_off = in_off;
+	c->last_write_reads = c->reads_seen;
 	return retry;
+}
+
+/*
+ * A read on the connection: a write after it is no retry of one before.
+ * Counted on the request side, which holds the retry state: the response
+ * side's own offsets start over if the table evicts it.
+ */
+static void note_read(struct conn_table *t, const struct conn *in)
+{
+	struct conn *out = conn_find(t, in->pid, in->handle, AT_DIR_OUT);
+
+	if (out)
+		out->reads_seen++;
 }
 
 /* --- HTTP/2 --------------------------------------------------------------- */
@@ -939,7 +951,7 @@ void conn_feed(struct conn_table *t, const struct conn_chunk *ch)
 		/* a stream that starts over (handle reused) leaves no retry window behind */
 		if (c->started && ch->chunk_off == 0 && pos < c->next_off)
 			c->dup_until = 0;
-		if (ch->chunk_off == 0 && is_retried_write(t, c, ch)) {
+		if (ch->chunk_off == 0 && is_retried_write(c, ch)) {
 			t->stats.retries_dropped++;
 			c->dup_until = ch->stream_off + ch->len;
 		}
@@ -948,6 +960,9 @@ void conn_feed(struct conn_table *t, const struct conn_chunk *ch)
 			return;
 		}
 	}
+
+	if (ch->dir == AT_DIR_IN)
+		note_read(t, c);
 
 	first_sight = !c->started;
 	h2 = h2_session(t, c, ch, first_sight);

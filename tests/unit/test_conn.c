@@ -1131,6 +1131,40 @@ static void test_retried_mid_head_write_never_puts_a_credential_in_the_record(vo
 }
 
 /*
+ * A retried mid-head write is recognised even when the table evicted the
+ * connection's response side in between (its offsets then start over, so
+ * they cannot tell whether a response came): found by fuzz_conn, the
+ * retry was glued into the head and the token's tail became the value of
+ * the anthropic-beta line that followed.
+ */
+static void test_retry_is_recognised_after_the_response_side_is_evicted(void **state)
+{
+	struct harness *h = *state;
+	char w2[512];
+	uint64_t other = SSL_B;
+
+	h_reset(h, 3);
+	recv_str(h, SSL_A, OK_200);   /* SSL_A's response side exists, at an offset > 0 */
+	snprintf(w2, sizeof(w2), "ey: %s\r\nanthropic-beta: claude-code-20250219,int", api_key());
+	send_str(h, SSL_A, "POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\nx-api-k");
+	send_str(h, SSL_A, w2);
+	/* other connections push SSL_A's response side out of the 3-entry table */
+	for (int i = 0; i < 2; i++, other += 0x100)
+		send_str(h, other, "GET /v1/models HTTP/1.1\r\nHost: a\r\n\r\n");
+	send_str(h, SSL_A, w2);   /* the same SSL_write again */
+	send_str(h, SSL_A, "erleaved-thinking-2025-05-14\r\ncontent-length: 0\r\n\r\n");
+	for (size_t i = 0; i < h->n_reqs; i++) {
+		if (strcmp(h->reqs[i].path, "/v1/messages") != 0)
+			continue;
+		assert_null(memmem(&h->reqs[i], sizeof(h->reqs[i]), api_key() + 13, 16));
+		assert_string_equal(h->reqs[i].comp.anthropic_beta,
+				    "claude-code-20250219,interleaved-thinking-2025-05-14");
+		return;
+	}
+	fail_msg("the request on SSL_A was not reported");
+}
+
+/*
  * BUG: the retry window (dup_until) outlives a stream restart.  After a
  * retried write at offsets [n, 2n), a new stream on the same handle starting
  * again at 0 has its first 2n bytes thrown away as "the rest of a retried
@@ -2196,6 +2230,7 @@ int main(void)
 		T(test_identical_write_on_another_connection_is_not_a_retry),
 		T(test_head_with_identical_adjacent_pieces_is_still_reported),
 		T(test_retried_mid_head_write_never_puts_a_credential_in_the_record),
+		T(test_retry_is_recognised_after_the_response_side_is_evicted),
 		T(test_stream_restart_after_retried_write_reports_the_new_request),
 		T(test_gap_mid_head_reports_no_request_and_counts_head_lost),
 		T(test_gap_after_credential_line_reports_incomplete_request_with_credential),
