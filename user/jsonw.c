@@ -303,3 +303,9 @@ void jsonw_null(struct jsonw *w, const char *key)
 	sep_key(w, key);
 	put(w, "null", 4);
 }
+
+void jsonw_raw(struct jsonw *w, const char *key, const char *json, size_t n)
+{
+	sep_key(w, key);
+	put(w, json, n);
+}

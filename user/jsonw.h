@@ -31,6 +31,8 @@ void jsonw_int(struct jsonw *w, const char *key, int64_t v);
 void jsonw_uint(struct jsonw *w, const char *key, uint64_t v);
 void jsonw_bool(struct jsonw *w, const char *key, bool v);
 void jsonw_null(struct jsonw *w, const char *key);
+/* A value this writer serialized earlier, copied as it is. */
+void jsonw_raw(struct jsonw *w, const char *key, const char *json, size_t n);
 /* array elements: pass key NULL.  Keys are literals, written unescaped. */
 
 /* Decimal digits of v into out (room for 20, no NUL); returns their count. */

@@ -21,6 +21,23 @@ enum output_format { OUTPUT_TEXT = 0, OUTPUT_JSON };
 
 struct outq;
 
+/*
+ * NDJSON: the serialized "headers" array of a recent name list.  Agents
+ * send the same names in the same order on every request; a request whose
+ * names are byte for byte those of a slot gets the slot's array copied.
+ */
+#define HEADERS_CACHE_SLOTS 8
+#define HEADERS_CACHE_NAMES 1024   /* longer name lists are not kept */
+#define HEADERS_CACHE_JSON  2048
+
+struct headers_cache_slot {
+	uint32_t names_used;   /* 0: empty */
+	uint32_t n_headers;
+	size_t json_len;
+	char names[HEADERS_CACHE_NAMES];
+	char json[HEADERS_CACHE_JSON];
+};
+
 struct output {
 	struct outq *q;               /* where events go (stdout or -o FILE) */
 	enum output_format format;
@@ -31,6 +48,7 @@ struct output {
 	bool group_by_process;        /* human view (--all): a header line per process */
 	pid_t last_pid;               /* human view: the process of the last line */
 	char line[64 * 1024];         /* one event is built here, then written at once */
+	struct headers_cache_slot headers_cache[HEADERS_CACHE_SLOTS];
 };
 
 void output_init(struct output *o, struct outq *q, enum output_format format, bool color);

@@ -30,6 +30,37 @@ static void format_conn(char out[24], uint64_t conn_id)
 	out[1 + jsonw_format_u64(out + 1, conn_id)] = '\0';
 }
 
+/* The slot a name list would be in: its size picks it, its bytes must match. */
+static struct headers_cache_slot *headers_slot(struct output *o, const struct request *req)
+{
+	return &o->headers_cache[(req->names_used * 31u + req->n_headers) % HEADERS_CACHE_SLOTS];
+}
+
+static void write_headers(struct output *o, struct jsonw *w, const struct request *req)
+{
+	struct headers_cache_slot *s = headers_slot(o, req);
+	size_t start;
+
+	if (req->n_headers && s->names_used == req->names_used && s->n_headers == req->n_headers &&
+	    memcmp(s->names, req->names, req->names_used) == 0) {
+		jsonw_raw(w, "headers", s->json, s->json_len);
+		return;
+	}
+	jsonw_begin_array(w, "headers");
+	start = w->len - 1;   /* the '[' */
+	for (unsigned i = 0; i < req->n_headers; i++)
+		jsonw_str(w, NULL, request_header_name(req, i));
+	jsonw_end_array(w);
+	if (!req->n_headers || w->overflow || req->names_used > sizeof(s->names) ||
+	    w->len - start > sizeof(s->json))
+		return;
+	s->names_used = req->names_used;
+	s->n_headers = req->n_headers;
+	s->json_len = w->len - start;
+	memcpy(s->names, req->names, req->names_used);
+	memcpy(s->json, w->buf + start, s->json_len);
+}
+
 static void write_credentials(struct jsonw *w, const struct request *req)
 {
 	jsonw_begin_array(w, "credentials");
@@ -102,10 +133,7 @@ void json_request(struct output *o, const struct request *req, const struct proc
 	jsonw_str(&w, "authority", req->authority);
 	jsonw_str(&w, "path", req->path);
 	jsonw_str(&w, "api", api_family_name(req->api));
-	jsonw_begin_array(&w, "headers");
-	for (unsigned i = 0; i < req->n_headers; i++)
-		jsonw_str(&w, NULL, request_header_name(req, i));
-	jsonw_end_array(&w);
+	write_headers(o, &w, req);
 	write_credentials(&w, req);
 	jsonw_bool(&w, "has_authorization", req->has_authorization);
 	write_findings(&w, req);

@@ -347,6 +347,68 @@ static void test_json_request_line_has_every_contract_field(void **state)
 	free(r);
 }
 
+/* Request number i of the header-list test: list i % 12 of names. */
+static void add_list_headers(struct request *r, unsigned list)
+{
+	char name[64];
+
+	request_reset(r);
+	request_set_line(r, "GET", 3, "/", 1);
+	for (unsigned k = 0; k < 3 + (list == 5 ? 4 : list); k++) {
+		/* lists 4 and 5 have the same sizes, so the same slot, other names */
+		snprintf(name, sizeof(name), "x-h%u-%c", k, list == 5 ? 'b' : 'a');
+		add_header(r, name, "v");
+	}
+	if (list == 7)
+		add_header(r, "x-\"quoted\\name\x01", "v");    /* escaped in JSON */
+	if (list == 11)
+		for (unsigned k = 0; k < 60; k++) {              /* over the slot's names room */
+			snprintf(name, sizeof(name), "x-long-header-name-number-%u", k);
+			add_header(r, name, "v");
+		}
+	request_finish(r);
+	r->ts_ns = 1700000000123456789ULL;
+	r->pid = 7575;
+	r->conn_id = 3;
+	r->source = "SSL_write_ex";
+	r->protocol = "http/1.1";
+}
+
+/*
+ * The "headers" array of a name list seen lately is copied instead of
+ * written again: every line still lists exactly its request's names, for
+ * lists that share a slot, need escaping, or are too long to keep.
+ */
+static void test_json_headers_array_is_right_for_every_name_list(void **state)
+{
+	static char lines[40][70000];
+	struct request *r = calloc(1, sizeof(*r));
+	struct sink s;
+	size_t n;
+
+	(void)state;
+	assert_non_null(r);
+	sink_open(&s, OUTPUT_JSON, false);
+	for (unsigned i = 0; i < 36; i++) {
+		add_list_headers(r, (i * 5) % 12);
+		output_request(s.o, r, &PI);
+	}
+	n = split_lines(sink_text(&s), lines, 40);
+	assert_int_equal(n, 36);
+	for (unsigned i = 0; i < 36; i++) {
+		cJSON *j = parse_line(lines[i], "request"), *h = get(j, "headers");
+
+		add_list_headers(r, (i * 5) % 12);
+		assert_int_equal(cJSON_GetArraySize(h), r->n_headers);
+		for (unsigned k = 0; k < r->n_headers; k++)
+			assert_string_equal(cJSON_GetArrayItem(h, (int)k)->valuestring,
+					    request_header_name(r, k));
+		cJSON_Delete(j);
+	}
+	sink_close(&s);
+	free(r);
+}
+
 static void test_json_optional_request_fields_appear_only_when_set(void **state)
 {
 	struct request *r = new_request();
@@ -1323,6 +1385,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_request_line_has_every_contract_field),
 		cmocka_unit_test(test_json_optional_request_fields_appear_only_when_set),
+		cmocka_unit_test(test_json_headers_array_is_right_for_every_name_list),
 		cmocka_unit_test(test_json_request_without_credentials_has_empty_arrays),
 		cmocka_unit_test(test_json_response_line_has_every_contract_field),
 		cmocka_unit_test(test_json_lost_and_summary_lines_follow_the_contract),
