@@ -124,7 +124,7 @@ $(BUILD)/fuzzobj/rules_default.o: $(RULES_C) | $(BUILD)/fuzzobj
 $(BUILD)/libfuzz.a: $(FUZZ_OBJ)
 	$(AR) rcs $@ $^
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libfuzz.a | $(BUILD)/fuzz
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $(BUILD)/libfuzz.a | $(BUILD)/fuzz
 	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer $< $(BUILD)/libfuzz.a $(LDLIBS) -o $@
 
 fuzz-build: $(FUZZ_BIN)

@@ -26,6 +26,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_common.h"
+
 #define TPL_SIZE   0x2000u
 #define RO_VA      0x400000u
 #define CODE_OFF   0x1000u
@@ -39,8 +41,6 @@ static uint8_t tpl[TPL_SIZE];
 static uint64_t tpl_write, tpl_read, tpl_hs; /* file offsets */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 /* ---- the template ------------------------------------------------------- */
 
 struct emit {

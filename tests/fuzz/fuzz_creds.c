@@ -30,15 +30,7 @@
 
 #include "api.h"
 #include "creds.h"
-
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                           \
-			abort();                                                     \
-		}                                                                    \
-	} while (0)
+#include "fuzz_common.h"
 
 static bool terminated(const char *field, size_t size)
 {

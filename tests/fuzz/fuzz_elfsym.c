@@ -15,11 +15,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_common.h"
+
 static int input_fd = -1;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;

@@ -22,23 +22,13 @@
 #include <string.h>
 
 #include "errtext.h"
+#include "fuzz_common.h"
 
 #ifdef FUZZ_SKIP_KNOWN_BUGS
 #define MIN_RUN 20
 #else
 #define MIN_RUN 8
 #endif
-
-#define CHECK(cond)                                                                   \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                               \
-			abort();                                                      \
-		}                                                                     \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Fake credentials of the shapes servers echo. */
 static const char *const secrets[] = {

@@ -19,18 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
+
 #define MAX_HEAD 8192
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                            \
-			abort();                                             \
-		}                                                            \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef enum h1_result (*parse_fn)(const uint8_t *, size_t, size_t,
 				   const struct h1_visitor *, void *,
@@ -45,19 +36,10 @@ struct observed {
 	uint64_t digest;
 };
 
-static uint64_t mix(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * UINT64_C(0x100000001b3);
-	return h;
-}
-
 static uint64_t mix_span(uint64_t h, const char *p, size_t n)
 {
-	h = mix(h, &n, sizeof(n));
-	return n ? mix(h, p, n) : h;
+	h = fuzz_mix(h, &n, sizeof(n));
+	return n ? fuzz_mix(h, p, n) : h;
 }
 
 static bool inside(const struct observed *o, const char *p, size_t n)
@@ -105,7 +87,7 @@ static void on_status_line(void *ctx, int status, const char *reason,
 	CHECK(status >= 100 && status <= 999);
 	CHECK(inside(o, reason, reason_len) && no_nul_cr_lf(reason, reason_len));
 	o->start_lines++;
-	o->digest = mix_span(mix(o->digest, &status, sizeof(status)), reason,
+	o->digest = mix_span(fuzz_mix(o->digest, &status, sizeof(status)), reason,
 			     reason_len);
 }
 
@@ -190,7 +172,7 @@ static void check_outcome(const struct outcome *o, const uint8_t *buf,
 /* Data-derived parameters, so the fuzzer can steer them. */
 static uint64_t input_hash(const uint8_t *data, size_t size)
 {
-	return mix(UINT64_C(0xcbf29ce484222325), data, size);
+	return fuzz_mix(UINT64_C(0xcbf29ce484222325), data, size);
 }
 
 static void check_prefix_consistency(parse_fn fn, const uint8_t *data,

@@ -28,21 +28,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond)                                                              \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                                \
-			abort();                                                 \
-		}                                                                \
-	} while (0)
+#include "fuzz_common.h"
 
 #define MAX_OPS 4096
 #define MAX_SEQS 4096
 #define BYTEWISE_MAX 2048
 #define SEQ_BASE 100
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct op {
 	const uint8_t *p;
@@ -68,21 +59,12 @@ struct observed {
 	bool seq_joined[MAX_SEQS];
 };
 
-static uint64_t mix(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * UINT64_C(0x100000001b3);
-	return h;
-}
-
 static uint64_t mix_str(uint64_t h, const char *s, size_t cap)
 {
 	size_t n = strnlen(s, cap);
 
 	CHECK(n < cap);
-	return mix(h, s, n + 1);
+	return fuzz_mix(h, s, n + 1);
 }
 
 static void check_names(const struct request *r)
@@ -115,23 +97,23 @@ static uint64_t on_request(void *ctx, struct request *r)
 	h = mix_str(h, r->method, sizeof(r->method));
 	h = mix_str(h, r->authority, sizeof(r->authority));
 	h = mix_str(h, r->path, sizeof(r->path));
-	h = mix(h, r->names, r->names_used);
-	h = mix(h, &r->n_headers, sizeof(r->n_headers));
+	h = fuzz_mix(h, r->names, r->names_used);
+	h = fuzz_mix(h, &r->n_headers, sizeof(r->n_headers));
 	for (unsigned k = 0; k < r->n_creds; k++) {
 		const struct credential *cr = &r->creds[k];
 
 		h = mix_str(h, cr->header, sizeof(cr->header));
 		h = mix_str(h, cr->fingerprint, sizeof(cr->fingerprint));
-		h = mix(h, &cr->kind, sizeof(cr->kind));
-		h = mix(h, &cr->length, sizeof(cr->length));
+		h = fuzz_mix(h, &cr->kind, sizeof(cr->kind));
+		h = fuzz_mix(h, &cr->length, sizeof(cr->length));
 	}
 	h = mix_str(h, r->comp.anthropic_version, sizeof(r->comp.anthropic_version));
 	h = mix_str(h, r->comp.user_agent, sizeof(r->comp.user_agent));
-	h = mix(h, &r->stream, sizeof(r->stream));
-	h = mix(h, &r->hpack_partial, sizeof(r->hpack_partial));
-	h = mix(h, &r->incomplete, sizeof(r->incomplete));
-	h = mix(h, &r->path_truncated, sizeof(r->path_truncated));
-	h = mix(h, &r->api, sizeof(r->api));
+	h = fuzz_mix(h, &r->stream, sizeof(r->stream));
+	h = fuzz_mix(h, &r->hpack_partial, sizeof(r->hpack_partial));
+	h = fuzz_mix(h, &r->incomplete, sizeof(r->incomplete));
+	h = fuzz_mix(h, &r->path_truncated, sizeof(r->path_truncated));
+	h = fuzz_mix(h, &r->api, sizeof(r->api));
 	o->digest = h;
 	if (i < MAX_SEQS)
 		o->seq_stream[i] = (uint32_t)r->stream;
@@ -156,9 +138,9 @@ static void on_response(void *ctx, uint32_t stream, int status, uint64_t seq)
 			o->seq_joined[i] = true;
 		}
 	}
-	h = mix(h, &stream, sizeof(stream));
-	h = mix(h, &status, sizeof(status));
-	o->digest = mix(h, &seq, sizeof(seq));
+	h = fuzz_mix(h, &stream, sizeof(stream));
+	h = fuzz_mix(h, &status, sizeof(status));
+	o->digest = fuzz_mix(h, &seq, sizeof(seq));
 }
 
 static bool parse_script(const uint8_t *data, size_t size, struct script *s)

@@ -25,19 +25,9 @@
 #include "http1.h"
 #include "request.h"
 #include "rules.h"
+#include "fuzz_common.h"
 
 #define NOW 1795421760 /* 2026-11-23T08:16:00Z */
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			abort();                                               \
-		}                                                              \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Fake secrets; no finding may contain a piece of them. */
 static const char *const secrets[] = {
