@@ -86,10 +86,10 @@ $(BUILD)/libauthtrace-asan.a: $(LIB_ASAN)
 	$(AR) rcs $@ $^
 
 # --- unit tests (cmocka) -----------------------------------------------------
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libauthtrace.a | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(BUILD)/libauthtrace.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit $< $(BUILD)/libauthtrace.a -lcmocka $(LDLIBS) -o $@
 
-$(BUILD)/tests-asan/%: tests/unit/%.c $(BUILD)/libauthtrace-asan.a | $(BUILD)/tests-asan
+$(BUILD)/tests-asan/%: tests/unit/%.c tests/unit/testutil.h $(BUILD)/libauthtrace-asan.a | $(BUILD)/tests-asan
 	$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit $< $(BUILD)/libauthtrace-asan.a -lcmocka $(LDLIBS) -o $@
 
 unit: $(UNIT_BIN)

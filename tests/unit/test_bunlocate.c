@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "bunlocate.h"
+#include "testutil.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -66,28 +67,6 @@ static struct {
 	const char *extra; /* "-fno-shrink-wrap" where the compiler has it */
 	bool have_cc;
 } fx;
-
-static const char *compiler(void)
-{
-	const char *cc = getenv("CC");
-
-	return cc && *cc ? cc : "cc";
-}
-
-__attribute__((format(printf, 1, 2)))
-static bool run_quiet(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(cmd))
-		return false;
-	return system(cmd) == 0;
-}
 
 /* tests/unit/../fixtures/bunlocate/fake_boringssl.c, from this file's path. */
 static bool find_fixture(void)

@@ -32,6 +32,7 @@
 #include "authtrace.h"
 #include "conn.h"
 #include "creds.h"
+#include "testutil.h"
 
 #define MAX_REC 128
 #define PID     4242
@@ -361,19 +362,6 @@ static const struct conn_stats *stats(struct harness *h)
 /* Messages                                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* The fake key from the brief: sk-ant-api03- + 'A'*93 + "AA". */
-static const char *api_key(void)
-{
-	static char key[128];
-
-	if (!key[0]) {
-		strcpy(key, "sk-ant-api03-");
-		memset(key + strlen(key), 'A', 93);
-		strcat(key, "AA");
-	}
-	return key;
-}
-
 /* The names Claude Code's request below sends, lowercase, in wire order. */
 static const char *const cc_names[] = {
 	"host", "connection", "accept", "x-stainless-retry-count", "x-stainless-timeout",
@@ -437,7 +425,7 @@ static size_t cc_request(char *buf, size_t cap, unsigned id, size_t body_len, si
 		      "sentry-sampled=false,sentry-org_id=1158394,sentry-transaction=messages\r\n"
 		      "content-length: %zu\r\n"
 		      "\r\n",
-		      api_key(), id, body_len);
+		      fake_api_key(), id, body_len);
 	assert_true(hl > 0 && (size_t)hl + body_len <= cap);
 	memcpy(buf + hl, body, body_len);
 	if (head_len)
@@ -451,7 +439,7 @@ static size_t get_request(char *buf, size_t cap, const char *path)
 	int n = snprintf(buf, cap,
 			 "GET %s HTTP/1.1\r\nHost: api.anthropic.com\r\nx-api-key: %s\r\n"
 			 "anthropic-version: 2023-06-01\r\n\r\n",
-			 path, api_key());
+			 path, fake_api_key());
 
 	assert_true(n > 0 && (size_t)n < cap);
 	return (size_t)n;
@@ -478,7 +466,7 @@ static const char OK_200[] =
 /* No byte sequence of the secret (its prefix plus 8 characters) anywhere in the record. */
 static void assert_record_has_no_secret(const struct request *req)
 {
-	const char *key = api_key();
+	const char *key = fake_api_key();
 
 	assert_null(memmem(req, sizeof(*req), key, 21));
 	assert_null(memmem(req, sizeof(*req), key + 13, 40)); /* the 'A' body */
@@ -521,7 +509,7 @@ static void assert_same_request(const struct request *a, const struct request *b
 static void assert_cc_request(const struct request *r)
 {
 	struct credential want;
-	const char *key = api_key();
+	const char *key = fake_api_key();
 
 	assert_string_equal(r->method, "POST");
 	assert_string_equal(r->path, "/v1/messages?beta=true");
@@ -767,7 +755,7 @@ static void test_large_head_in_one_write_arrives_in_chunks_and_is_reported(void 
 	n = (size_t)snprintf(msg, cap,
 			     "POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\n"
 			     "cookie: %s\r\nx-api-key: %s\r\ncontent-length: 0\r\n\r\n",
-			     cookie, api_key());
+			     cookie, fake_api_key());
 	assert_true(n > 10 * AT_CHUNK);
 	kio(h, SSL_A, OUT, msg, n);
 	assert_int_equal(h->n_reqs, 1);
@@ -794,7 +782,7 @@ static void test_credential_after_60k_header_value_is_found(void **state)
 	n = (size_t)snprintf(msg, cap,
 			     "POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\n"
 			     "x-big: %s\r\nx-api-key: %s\r\n\r\n",
-			     v, api_key());
+			     v, fake_api_key());
 	/* written in two writes, the cut inside the big value */
 	kio(h, SSL_A, OUT, msg, 30000);
 	kio(h, SSL_A, OUT, msg + 30000, n - 30000);
@@ -1116,13 +1104,13 @@ static void test_retried_mid_head_write_never_puts_a_credential_in_the_record(vo
 	char w2[512];
 	bool leaked;
 
-	snprintf(w2, sizeof(w2), "ey: %s\r\nanthropic-beta: claude-code-20250219,int", api_key());
+	snprintf(w2, sizeof(w2), "ey: %s\r\nanthropic-beta: claude-code-20250219,int", fake_api_key());
 	send_str(h, SSL_A, "POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\nx-api-k");
 	send_str(h, SSL_A, w2);
 	send_str(h, SSL_A, w2);   /* the same SSL_write again */
 	send_str(h, SSL_A, "erleaved-thinking-2025-05-14\r\ncontent-length: 0\r\n\r\n");
 	assert_int_equal(h->n_reqs, 1);
-	leaked = memmem(&h->reqs[0], sizeof(h->reqs[0]), api_key(), 21) != NULL;
+	leaked = memmem(&h->reqs[0], sizeof(h->reqs[0]), fake_api_key(), 21) != NULL;
 	print_message("anthropic-beta kept as: %.60s...\n", h->reqs[0].comp.anthropic_beta);
 	assert_false(leaked);
 	assert_int_equal(h->reqs[0].n_creds, 1);
@@ -1145,7 +1133,7 @@ static void test_retry_is_recognised_after_the_response_side_is_evicted(void **s
 
 	h_reset(h, 3);
 	recv_str(h, SSL_A, OK_200);   /* SSL_A's response side exists, at an offset > 0 */
-	snprintf(w2, sizeof(w2), "ey: %s\r\nanthropic-beta: claude-code-20250219,int", api_key());
+	snprintf(w2, sizeof(w2), "ey: %s\r\nanthropic-beta: claude-code-20250219,int", fake_api_key());
 	send_str(h, SSL_A, "POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\nx-api-k");
 	send_str(h, SSL_A, w2);
 	/* other connections push SSL_A's response side out of the 3-entry table */
@@ -1156,7 +1144,7 @@ static void test_retry_is_recognised_after_the_response_side_is_evicted(void **s
 	for (size_t i = 0; i < h->n_reqs; i++) {
 		if (strcmp(h->reqs[i].path, "/v1/messages") != 0)
 			continue;
-		assert_null(memmem(&h->reqs[i], sizeof(h->reqs[i]), api_key() + 13, 16));
+		assert_null(memmem(&h->reqs[i], sizeof(h->reqs[i]), fake_api_key() + 13, 16));
 		assert_string_equal(h->reqs[i].comp.anthropic_beta,
 				    "claude-code-20250219,interleaved-thinking-2025-05-14");
 		return;
@@ -1311,7 +1299,7 @@ static void test_truncated_write_with_open_head_counts_head_truncated(void **sta
 	n = (size_t)snprintf(msg, vl + 512,
 			     "POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\nx-w: %s\r\n"
 			     "x-api-key: %s\r\n\r\n",
-			     v, api_key());
+			     v, fake_api_key());
 	kio(h, SSL_A, OUT, msg, n);
 	assert_int_equal(stats(h)->heads_truncated, 1);
 	assert_int_equal(stats(h)->heads_lost, 0);
@@ -1336,7 +1324,7 @@ static void test_truncated_write_with_complete_head_is_reported(void **state)
 	int hl = snprintf(msg, 1024,
 			  "POST /v1/files HTTP/1.1\r\nHost: api.anthropic.com\r\nx-api-key: %s\r\n"
 			  "Content-Length: %zu\r\n\r\n",
-			  api_key(), bl);
+			  fake_api_key(), bl);
 
 	memset(msg + hl, 'b', bl);
 	n = (size_t)hl + bl;
@@ -1778,7 +1766,7 @@ static void test_error_text_is_never_taken_from_the_middle_of_a_body(void **stat
 
 	assert_non_null(body);
 	memset(body, ' ', 8192);
-	n = (size_t)snprintf(body, 8192, "{\"error\":{\"message\":\"invalid x-api-key %s\"}}", api_key());
+	n = (size_t)snprintf(body, 8192, "{\"error\":{\"message\":\"invalid x-api-key %s\"}}", fake_api_key());
 	body[n] = ' ';
 	/* the body is 8 KiB: the echoed key straddles the first chunk boundary */
 	memmove(body + AT_CHUNK - 60, body, n);

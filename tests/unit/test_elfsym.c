@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "elfsym.h"
+#include "testutil.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -90,28 +91,6 @@ static const char lib32_source[] =
 	"__attribute__((noinline)) static int local_helper(int n) { return 3 * n; }\n"
 	"int (*volatile keep)(int) = local_helper;\n"
 	"int SSL_write(void *s, const void *b, int n) { return n + 2; }\n";
-
-static const char *compiler(void)
-{
-	const char *cc = getenv("CC");
-
-	return cc && *cc ? cc : "cc";
-}
-
-__attribute__((format(printf, 1, 2)))
-static bool run_quiet(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(cmd))
-		return false;
-	return system(cmd) == 0;
-}
 
 static bool write_file(const char *path, const void *buf, size_t len)
 {

@@ -20,6 +20,7 @@
 
 #include "errtext.h"
 #include "redact.h"
+#include "testutil.h"
 
 /* errtext_extract on an exact-size copy; checks the invariants of every answer. */
 static size_t extract_n(const void *body, size_t len, char out[ERRTEXT_MAX])
@@ -42,18 +43,6 @@ static size_t extract_n(const void *body, size_t len, char out[ERRTEXT_MAX])
 static size_t extract(const char *body, char out[ERRTEXT_MAX])
 {
 	return extract_n(body, strlen(body), out);
-}
-
-static const char *fake_api_key(void)
-{
-	static char key[128];
-
-	if (!key[0]) {
-		strcpy(key, "sk-ant-api03-");
-		memset(key + strlen(key), 'A', 93);
-		strcat(key, "AA");
-	}
-	return key;
 }
 
 /* No run of min_run or more characters of secret appears in text. */

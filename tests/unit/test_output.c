@@ -30,6 +30,7 @@
 #include "outq.h"
 #include "output.h"
 #include "summary.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
@@ -216,18 +217,6 @@ static void assert_keys(const cJSON *o, const char *const *keys, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (!cJSON_GetObjectItemCaseSensitive(o, keys[i]))
 			fail_msg("missing field \"%s\"", keys[i]);
-}
-
-static const char *fake_api_key(void)
-{
-	static char key[128];
-
-	if (!key[0]) {
-		strcpy(key, "sk-ant-api03-");
-		memset(key + strlen(key), 'A', 93);
-		strcat(key, "AA");
-	}
-	return key;
 }
 
 static const char OAUTH_BEARER[] =
