@@ -820,19 +820,6 @@ static bool is_retried_write(struct conn *c, const struct conn_chunk *ch)
 	return retry;
 }
 
-/*
- * A read on the connection: a write after it is no retry of one before.
- * Counted on the request side, which holds the retry state: the response
- * side's own offsets start over if the table evicts it.
- */
-static void note_read(struct conn_table *t, const struct conn *in)
-{
-	struct conn *out = conn_find(t, in->pid, in->handle, AT_DIR_OUT);
-
-	if (out)
-		out->reads_seen++;
-}
-
 /* --- HTTP/2 --------------------------------------------------------------- */
 
 static uint64_t h2_on_request(void *ctx, struct request *req)
@@ -895,12 +882,13 @@ static bool start_h2(struct conn_table *t, struct conn *out, bool mid_stream)
 	return out->h2 != NULL;
 }
 
-/* The h2 session this chunk belongs to, starting one when the bytes say so. */
-static struct h2_conn *h2_session(struct conn_table *t, struct conn *c,
+/*
+ * The h2 session this chunk belongs to, starting one when the bytes say so.
+ * out is the connection's request side (c itself for a write), if known.
+ */
+static struct h2_conn *h2_session(struct conn_table *t, struct conn *c, struct conn *out,
 				  const struct conn_chunk *ch, bool first_sight)
 {
-	struct conn *out = c->dir == AT_DIR_OUT ? c : conn_find(t, c->pid, c->handle, AT_DIR_OUT);
-
 	if (!out)
 		return NULL;
 	if (out->h2 || c->dir != AT_DIR_OUT || ch->chunk_off != 0 || c->buf_len ||
@@ -914,10 +902,9 @@ static struct h2_conn *h2_session(struct conn_table *t, struct conn *c,
 	return out->h2;
 }
 
-static void feed_h2(struct conn_table *t, struct conn *c, struct h2_conn *h2,
+static void feed_h2(struct conn_table *t, struct conn *c, struct conn *out, struct h2_conn *h2,
 		    const struct conn_chunk *ch, bool gap)
 {
-	struct conn *out = c->dir == AT_DIR_OUT ? c : conn_find(t, c->pid, c->handle, AT_DIR_OUT);
 	struct request *req = begin_request(t, c, ch);
 
 	req->protocol = "h2";
@@ -936,7 +923,7 @@ static void feed_h2(struct conn_table *t, struct conn *c, struct h2_conn *h2,
 void conn_feed(struct conn_table *t, const struct conn_chunk *ch)
 {
 	struct h2_conn *h2;
-	struct conn *c;
+	struct conn *c, *out;
 	uint64_t pos;
 	bool boundary, first_sight, gap, contiguous = true;
 
@@ -961,15 +948,21 @@ void conn_feed(struct conn_table *t, const struct conn_chunk *ch)
 		}
 	}
 
-	if (ch->dir == AT_DIR_IN)
-		note_read(t, c);
+	out = ch->dir == AT_DIR_OUT ? c : conn_find(t, c->pid, c->handle, AT_DIR_OUT);
+	/*
+	 * A read: a write after it is no retry of one before.  Counted on the
+	 * request side, which holds the retry state: the response side's own
+	 * offsets start over if the table evicts it.
+	 */
+	if (ch->dir == AT_DIR_IN && out)
+		out->reads_seen++;
 
 	first_sight = !c->started;
-	h2 = h2_session(t, c, ch, first_sight);
+	h2 = h2_session(t, c, out, ch, first_sight);
 	if (h2) {
 		gap = c->started && pos != c->next_off;
 		c->started = true;
-		feed_h2(t, c, h2, ch, gap);
+		feed_h2(t, c, out, h2, ch, gap);
 		return;
 	}
 	if (!c->started) {
