@@ -27,6 +27,8 @@
 
 #include <string.h>
 
+#include "swar.h"
+
 #define METHOD_MAX         32
 #define VERSION_LEN        8 /* "HTTP/1.1" */
 #define STATUS_CODE_END    (VERSION_LEN + 1 + 3) /* "HTTP/1.1 200" */
@@ -247,13 +249,69 @@ static enum h1_result parse_status_line(const uint8_t *p, size_t n,
 							      : H1_COMPLETE;
 }
 
-/* field-name ":" OWS field-value OWS */
-static enum h1_result parse_field_line(const uint8_t *p, size_t n,
-				       struct field *f)
+/*
+ * Where a field value stops: the index of its first LF, CR or NUL (n if
+ * none).  Values are most of a head's bytes, so they are scanned eight at a
+ * time.
+ */
+static size_t span_value(const uint8_t *p, size_t n)
 {
-	size_t name_len = span_tchar(p, n);
-	const uint8_t *v;
-	size_t vn;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x = swar_load(p + i);
+		uint64_t stops = swar_equal_marks(x, '\n') | swar_equal_marks(x, '\r') |
+				 swar_equal_marks(x, '\0');
+
+		if (stops) {
+#if SWAR_CAN_LOCATE
+			return i + swar_first_mark(stops);
+#else
+			break;
+#endif
+		}
+	}
+	while (i < n && p[i] != '\n' && p[i] != '\r' && p[i] != '\0')
+		i++;
+	return i;
+}
+
+/*
+ * The length of the field name at p[0..n): its run of tchar.  Names are
+ * mostly letters, digits and '-', checked eight at a time; the first other
+ * byte (usually the ':') is left to the table.
+ */
+static size_t span_field_name(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+#if SWAR_CAN_LOCATE
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x = swar_load(p + i);
+		uint64_t common = swar_range_marks(x, 'a', 'z') | swar_range_marks(x, 'A', 'Z') |
+				  swar_range_marks(x, '0', '9') | swar_range_marks(x, '-', '-');
+
+		if (common != SWAR_BYTES(0x80)) {
+			i += swar_first_mark(~common & SWAR_BYTES(0x80));
+			break;
+		}
+	}
+#endif
+	return i + span_tchar(p + i, n - i);
+}
+
+/*
+ * field-name ":" OWS field-value OWS, then LF or CRLF: one field line at
+ * p[0..n), found and validated in the same pass.  H1_COMPLETE sets *f and
+ * *line_len (with its line ending); H1_INCOMPLETE means p[0..n) is a valid
+ * beginning of a field line.  A CR must end the line and a NUL is never
+ * valid (the status line's reason is the only other place one could hide).
+ */
+static enum h1_result scan_field_line(const uint8_t *p, size_t n, struct field *f,
+				      size_t *line_len)
+{
+	size_t name_len = span_field_name(p, n);
+	size_t v, end, vend;
 
 	if (name_len == n)
 		return H1_INCOMPLETE;
@@ -261,16 +319,29 @@ static enum h1_result parse_field_line(const uint8_t *p, size_t n,
 	if (name_len == 0 || p[name_len] != ':')
 		return H1_INVALID;
 
-	v = p + name_len + 1;
-	vn = n - name_len - 1;
-	if (memchr(v, '\r', vn))
+	for (v = name_len + 1; v < n && is_ows(p[v]); v++)
+		;
+	end = v + span_value(p + v, n - v);
+	if (end == n)
+		return H1_INCOMPLETE;
+	if (p[end] == '\0')
 		return H1_INVALID;
-	trim_ows(&v, &vn);
+	if (p[end] == '\r') {
+		if (end + 1 == n)
+			return H1_INCOMPLETE; /* the first half of CRLF */
+		if (p[end + 1] != '\n')
+			return H1_INVALID;
+		*line_len = end + 2;
+	} else {
+		*line_len = end + 1;
+	}
+	for (vend = end; vend > v && is_ows(p[vend - 1]); vend--)
+		;
 
 	f->name = p;
 	f->name_len = name_len;
-	f->value = v;
-	f->value_len = vn;
+	f->value = p + v;
+	f->value_len = vend - v;
 	return H1_COMPLETE;
 }
 
@@ -376,35 +447,26 @@ static bool check_start_line(enum msg_kind kind, const struct line *ln,
 	return true;
 }
 
-/* Validate and record one (complete) field line; keep where it is if asked. */
-static bool check_field_line(const struct line *ln, struct head_scan *hs,
-			     struct kept_fields *kept)
+/* Record one field scan_field_line() accepted; keep where it is if asked. */
+static bool note_field(struct head_scan *hs, const struct field *f, struct kept_fields *kept)
 {
-	struct field f;
-
-	if (parse_field_line(ln->p, ln->n, &f) != H1_COMPLETE)
-		return false;
 	hs->header_count++;
 	if (kept && kept->n < FIELDS_KEPT)
-		kept->f[kept->n++] = f;
-	return note_framing_field(hs, &f);
+		kept->f[kept->n++] = *f;
+	return note_framing_field(hs, f);
 }
 
-/* The n > 0 bytes after the last LF: a plausible start of a line? */
-static enum h1_result check_partial_line(enum msg_kind kind, bool start_line,
-					 const uint8_t *p, size_t n)
+/* The n > 0 bytes of a start line with no LF yet: a plausible beginning? */
+static enum h1_result check_partial_start_line(enum msg_kind kind, const uint8_t *p, size_t n)
 {
 	struct request_line rl;
 	struct status_line sl;
-	struct field f;
 	enum h1_result r;
 
 	/* A trailing CR may be the first half of CRLF. */
 	if (p[n - 1] == '\r')
 		n--;
-	if (!start_line)
-		r = parse_field_line(p, n, &f);
-	else if (kind == MSG_REQUEST)
+	if (kind == MSG_REQUEST)
 		r = parse_request_line(p, n, &rl);
 	else
 		r = parse_status_line(p, n, &sl);
@@ -412,9 +474,9 @@ static enum h1_result check_partial_line(enum msg_kind kind, bool start_line,
 }
 
 /*
- * NUL is never valid in a head.  One memchr over the whole head is cheaper
- * than one per field, so the line parsers leave NUL to this (and reject
- * only CR in values and reasons).
+ * NUL is never valid in a head.  Field lines rule it out as they are
+ * scanned; the start line (whose reason phrase may hold any other byte)
+ * and an unterminated start line are checked with this.
  */
 static bool has_nul(const uint8_t *buf, size_t n)
 {
@@ -444,7 +506,8 @@ static bool next_line(const uint8_t *buf, size_t limit, size_t *pos,
 /*
  * Validate the head line by line.  Every complete line is checked in full;
  * an unterminated last line is checked as a prefix, so garbage is INVALID
- * as soon as it is seen.
+ * as soon as it is seen.  Field lines are found and checked in one pass
+ * (scan_field_line), which also rules out NUL in them.
  */
 static enum h1_result scan_head(const uint8_t *buf, size_t len,
 				size_t max_head, enum msg_kind kind,
@@ -455,26 +518,40 @@ static enum h1_result scan_head(const uint8_t *buf, size_t len,
 	struct line ln;
 
 	memset(hs, 0, sizeof(*hs));
-	for (bool start_line = true;; start_line = false) {
-		if (!next_line(buf, limit, &pos, &ln)) {
-			if (len >= max_head)
-				return H1_INVALID; /* no end within max_head */
-			if (has_nul(buf, limit))
-				return H1_INVALID;
-			if (pos == limit)
-				return H1_INCOMPLETE;
-			return check_partial_line(kind, start_line, buf + pos,
-						  limit - pos);
-		}
-		if (!start_line && ln.n == 0) {
-			hs->head_len = pos;
-			return has_nul(buf, pos) ? H1_INVALID : H1_COMPLETE;
-		}
-		if (start_line && kept)
-			kept->start = ln;
-		if (start_line ? !check_start_line(kind, &ln, hs)
-			       : !check_field_line(&ln, hs, kept))
+	if (!next_line(buf, limit, &pos, &ln)) {
+		if (len >= max_head || has_nul(buf, limit))
 			return H1_INVALID;
+		return limit == 0 ? H1_INCOMPLETE : check_partial_start_line(kind, buf, limit);
+	}
+	if (has_nul(ln.p, ln.n) || !check_start_line(kind, &ln, hs))
+		return H1_INVALID;
+	if (kept)
+		kept->start = ln;
+
+	for (;;) {
+		const uint8_t *p = buf + pos;
+		size_t n = limit - pos, line_len = 0;
+		enum h1_result r = H1_INCOMPLETE;
+		struct field f;
+
+		/* the empty line that ends the head */
+		if (n >= 1 && p[0] == '\n') {
+			hs->head_len = pos + 1;
+			return H1_COMPLETE;
+		}
+		if (n >= 2 && p[0] == '\r' && p[1] == '\n') {
+			hs->head_len = pos + 2;
+			return H1_COMPLETE;
+		}
+		if (n >= 2 || (n == 1 && p[0] != '\r'))
+			r = scan_field_line(p, n, &f, &line_len);
+		if (r == H1_INVALID)
+			return H1_INVALID;
+		if (r == H1_INCOMPLETE) /* no end within max_head is INVALID */
+			return len >= max_head ? H1_INVALID : H1_INCOMPLETE;
+		if (!note_field(hs, &f, kept))
+			return H1_INVALID;
+		pos += line_len;
 	}
 }
 

@@ -633,6 +633,85 @@ static void test_value_bytes_other_than_nul_cr_lf_are_kept(void **state)
 	assert_bytes_equal(s.value[0], s.value_len[0], "a\x01\x7f\xff b\tc");
 }
 
+/*
+ * Names and values are scanned eight bytes at a time: every length, every
+ * position of a stop byte (CR, NUL) or of a non-token byte in a name, and
+ * the bytes next to them in value (which a word-wide test could confuse
+ * with them), must come out as a byte-by-byte parser says.
+ */
+static void test_every_length_and_position_in_names_and_values(void **state)
+{
+	static const char name_bytes[] = "aZ9-x!#$%&'*+.^_`|~Q";
+	static const char value_bytes[] = "\x01\x0b\x0c\x0e\x0f\x7f\x80\xff\t ,-a:";
+	static const char bad_in_name[] = { ',', '(', ' ', '\0', '\r', '\n', '\x80', '"' };
+	char head[256];
+	struct seen s;
+
+	for (size_t nl = 1; nl <= 20; nl++) {
+		for (size_t vl = 0; vl <= 24; vl++) {
+			char name[32], value[32];
+			int len;
+
+			for (size_t i = 0; i < nl; i++)
+				name[i] = name_bytes[(i * 7 + vl) % (sizeof(name_bytes) - 1)];
+			for (size_t i = 0; i < vl; i++)
+				value[i] = value_bytes[(i * 5 + nl) % (sizeof(value_bytes) - 1)];
+			/* a value's own OWS is trimmed: keep its ends visible */
+			if (vl) {
+				value[0] = 'v';
+				value[vl - 1] = 'w';
+			}
+			len = snprintf(head, sizeof(head), "GET / HTTP/1.1\r\n%.*s: %.*s\r\n\r\n",
+				       (int)nl, name, (int)vl, value);
+			memset(&s, 0, sizeof(s));
+			assert_int_equal(parse_exact(false, head, (size_t)len, MAX_HEAD, &s, NULL),
+					 H1_COMPLETE);
+			assert_int_equal(s.headers, 1);
+
+			/* a CR or NUL anywhere in the value */
+			for (size_t at = 0; at < vl; at++) {
+				const char stops[] = { '\r', '\0' };
+
+				for (size_t k = 0; k < sizeof(stops); k++) {
+					char bad[32];
+
+					memcpy(bad, value, vl);
+					bad[at] = stops[k];
+					len = snprintf(head, sizeof(head), "GET / HTTP/1.1\r\n%.*s: ",
+						       (int)nl, name);
+					memcpy(head + len, bad, vl);
+					memcpy(head + len + vl, "\r\n\r\n", 4);
+					memset(&s, 0, sizeof(s));
+					assert_int_equal(parse_exact(false, head, (size_t)len + vl + 4,
+								     MAX_HEAD, &s, NULL),
+							 H1_INVALID);
+					assert_int_equal(s.headers, 0);
+				}
+			}
+		}
+		/* a byte that is not a token character anywhere in the name */
+		for (size_t at = 0; at < nl; at++) {
+			for (size_t k = 0; k < sizeof(bad_in_name); k++) {
+				char name[32];
+				int n;
+
+				if (at == 0 && bad_in_name[k] == '\n')
+					continue; /* an empty line: the end of the head */
+				for (size_t i = 0; i < nl; i++)
+					name[i] = i % 3 ? '-' : 'a';
+				name[at] = bad_in_name[k];
+				n = snprintf(head, sizeof(head), "GET / HTTP/1.1\r\n");
+				memcpy(head + n, name, nl);
+				memcpy(head + n + nl, ": v\r\n\r\n", 7);
+				memset(&s, 0, sizeof(s));
+				assert_int_equal(parse_exact(false, head, (size_t)n + nl + 7, MAX_HEAD,
+							     &s, NULL),
+						 H1_INVALID);
+			}
+		}
+	}
+}
+
 static void test_method_must_be_a_token_of_at_most_32_chars(void **state)
 {
 	static const char m32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ-_.!~* /x HTTP/1.1\r\n\r\n";
@@ -1037,6 +1116,7 @@ int main(void)
 		cmocka_unit_test(test_bad_field_names_are_invalid),
 		cmocka_unit_test(test_obs_fold_continuation_line_is_invalid),
 		cmocka_unit_test(test_value_bytes_other_than_nul_cr_lf_are_kept),
+		cmocka_unit_test(test_every_length_and_position_in_names_and_values),
 		cmocka_unit_test(test_method_must_be_a_token_of_at_most_32_chars),
 		cmocka_unit_test(test_request_line_shape_is_enforced),
 		cmocka_unit_test(test_only_http10_and_http11_versions_are_accepted),
