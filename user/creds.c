@@ -222,26 +222,32 @@ const char *cred_kind_name(enum cred_kind kind)
 	return kind_names[kind];
 }
 
-#define NAME(lit) { lit, sizeof(lit) - 1 }
-
-static const struct {
-	const char *name;
-	size_t len;
-} default_headers[] = {
-	NAME("authorization"),     NAME("proxy-authorization"), NAME("x-api-key"),
-	NAME("api-key"),           NAME("x-goog-api-key"),      NAME("x-amz-security-token"),
-	NAME("cf-aig-authorization"), NAME("x-portkey-api-key"), NAME("x-litellm-api-key"),
-	NAME("ocp-apim-subscription-key"),
-};
+/* name_lc[0..len) is the literal (a length the caller has matched) */
+#define NAME_IS(lit) (memcmp(name_lc, lit, sizeof(lit) - 1) == 0)
 
 bool cred_is_default_header_n(const char *name_lc, size_t len)
 {
-	/* called for every header of every request: most names differ in length */
-	for (size_t i = 0; i < COUNT(default_headers); i++)
-		if (len == default_headers[i].len && name_lc[0] == default_headers[i].name[0] &&
-		    memcmp(name_lc, default_headers[i].name, len) == 0)
-			return true;
-	return false;
+	/* called for every header of every request: sorted out by length first */
+	switch (len) {
+	case 7:
+		return NAME_IS("api-key");
+	case 9:
+		return NAME_IS("x-api-key");
+	case 13:
+		return NAME_IS("authorization");
+	case 14:
+		return NAME_IS("x-goog-api-key");
+	case 17:
+		return NAME_IS("x-portkey-api-key") || NAME_IS("x-litellm-api-key");
+	case 19:
+		return NAME_IS("proxy-authorization");
+	case 20:
+		return NAME_IS("x-amz-security-token") || NAME_IS("cf-aig-authorization");
+	case 25:
+		return NAME_IS("ocp-apim-subscription-key");
+	default:
+		return false;
+	}
 }
 
 bool cred_is_default_header(const char *name_lc)

@@ -133,19 +133,30 @@ static char record_name_byte(unsigned char c)
 	return (char)((c >= 'A' && c <= 'Z') ? c + 32 : (c < 0x20 || c == 0x7f) ? '?' : c);
 }
 
+/* Eight printable ASCII bytes recorded at once; false (nothing written) if they are not. */
+static bool record_word_into(char *dst, const char *src)
+{
+	uint64_t x = swar_load(src);
+
+	if (swar_any_high(x) || swar_any_below(x, 0x20) || swar_any_equal(x, 0x7f))
+		return false;
+	x = swar_ascii_lower(x);
+	memcpy(dst, &x, 8);
+	return true;
+}
+
 static void record_name_into(char *dst, const char *src, size_t len)
 {
 	size_t i = 0;
 
 	/* names are printable ASCII: eight bytes at a time while they are */
 	for (; i + 8 <= len; i += 8) {
-		uint64_t x = swar_load(src + i);
-
-		if (swar_any_high(x) || swar_any_below(x, 0x20) || swar_any_equal(x, 0x7f))
+		if (!record_word_into(dst + i, src + i))
 			break;
-		x = swar_ascii_lower(x);
-		memcpy(dst + i, &x, 8);
 	}
+	/* the last few bytes as the last eight, again if need be (len >= 8) */
+	if (i < len && i == (len & ~(size_t)7) && len >= 8 && record_word_into(dst + len - 8, src + len - 8))
+		i = len;
 	for (; i < len; i++)
 		dst[i] = record_name_byte((unsigned char)src[i]);
 	dst[len] = '\0';
@@ -182,27 +193,27 @@ enum known_header {
 	KH_USER_AGENT,
 };
 
-#define KNOWN(lit, kh) { lit, sizeof(lit) - 1, kh }
-
-static const struct {
-	const char *name;
-	size_t len;
-	enum known_header kh;
-} known_headers[] = {
-	KNOWN("host", KH_HOST),
-	KNOWN("anthropic-version", KH_ANTHROPIC_VERSION),
-	KNOWN("anthropic-beta", KH_ANTHROPIC_BETA),
-	KNOWN("anthropic-workspace-id", KH_WORKSPACE_ID),
-	KNOWN("x-amz-date", KH_X_AMZ_DATE),
-	KNOWN("user-agent", KH_USER_AGENT),
-};
+/* name_lc[0..len) is the literal (a length the caller has matched) */
+#define NAME_IS(lit) (memcmp(name_lc, lit, sizeof(lit) - 1) == 0)
 
 static enum known_header known_header(const char *name_lc, size_t len)
 {
-	for (size_t i = 0; i < sizeof(known_headers) / sizeof(known_headers[0]); i++)
-		if (len == known_headers[i].len && memcmp(name_lc, known_headers[i].name, len) == 0)
-			return known_headers[i].kh;
-	return KH_OTHER;
+	/* called for every header of every request: sorted out by length first */
+	switch (len) {
+	case 4:
+		return NAME_IS("host") ? KH_HOST : KH_OTHER;
+	case 10:
+		return NAME_IS("x-amz-date") ? KH_X_AMZ_DATE
+		       : NAME_IS("user-agent") ? KH_USER_AGENT : KH_OTHER;
+	case 14:
+		return NAME_IS("anthropic-beta") ? KH_ANTHROPIC_BETA : KH_OTHER;
+	case 17:
+		return NAME_IS("anthropic-version") ? KH_ANTHROPIC_VERSION : KH_OTHER;
+	case 22:
+		return NAME_IS("anthropic-workspace-id") ? KH_WORKSPACE_ID : KH_OTHER;
+	default:
+		return KH_OTHER;
+	}
 }
 
 /* Keep the non-secret values that the record and the rules need. */

@@ -22,7 +22,7 @@ struct sip {
 	uint64_t v0, v1, v2, v3;
 };
 
-static void sip_round(struct sip *s)
+static inline __attribute__((always_inline)) void sip_round(struct sip *s)
 {
 	s->v0 += s->v1;
 	s->v1 = rotl(s->v1, 13) ^ s->v0;
