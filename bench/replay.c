@@ -93,24 +93,30 @@ static void on_response(void *ctx, const struct response *resp)
 	h->responses++;
 }
 
+/* As user/tracer.c writes a hint: the offset and its check. */
+static void write_hint(struct harness *h, int map_fd, pid_t pid, uint64_t conn, uint32_t dir,
+		       uint64_t off)
+{
+	struct at_conn_key key = { .conn = conn, .tgid = (uint32_t)pid, .dir = dir };
+	struct at_hint hint = { .off = off, .check = at_hint_check(&key, off) };
+
+	h->hints++;
+	if (map_fd >= 0)
+		bpf_map_update_elem(map_fd, &key, &hint, BPF_ANY);
+}
+
 static void on_skip_until(void *ctx, pid_t pid, uint64_t conn, uint64_t off)
 {
 	struct harness *h = ctx;
-	struct at_conn_key key = { .conn = conn, .tgid = (uint32_t)pid, .dir = AT_DIR_OUT };
 
-	h->hints++;
-	if (h->fd_resume >= 0)
-		bpf_map_update_elem(h->fd_resume, &key, &off, BPF_ANY);
+	write_hint(h, h->fd_resume, pid, conn, AT_DIR_OUT, off);
 }
 
 static void on_response_done(void *ctx, pid_t pid, uint64_t conn, uint64_t out_off)
 {
 	struct harness *h = ctx;
-	struct at_conn_key key = { .conn = conn, .tgid = (uint32_t)pid, .dir = AT_DIR_IN };
 
-	h->hints++;
-	if (h->fd_skip >= 0)
-		bpf_map_update_elem(h->fd_skip, &key, &out_off, BPF_ANY);
+	write_hint(h, h->fd_skip, pid, conn, AT_DIR_IN, out_off);
 }
 
 /* --- the recorded trace ---------------------------------------------------- */
@@ -470,9 +476,11 @@ int main(int argc, char **argv)
 		LIBBPF_OPTS(bpf_map_create_opts, mo);
 
 		h.fd_resume = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "bench_resume",
-					     sizeof(struct at_conn_key), 8, AT_MAX_CONNS, &mo);
+					     sizeof(struct at_conn_key), sizeof(struct at_hint),
+					     AT_MAX_CONNS, &mo);
 		h.fd_skip = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "bench_skip",
-					   sizeof(struct at_conn_key), 8, AT_MAX_CONNS, &mo);
+					   sizeof(struct at_conn_key), sizeof(struct at_hint),
+					   AT_MAX_CONNS, &mo);
 		if (h.fd_resume < 0 || h.fd_skip < 0) {
 			fprintf(stderr, "replay: -k: cannot create BPF maps: %s\n", strerror(errno));
 			return 1;

@@ -65,7 +65,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, AT_MAX_CONNS);
 	__type(key, struct at_conn_key);
-	__type(value, __u64);
+	__type(value, struct at_hint);
 } capture_resume SEC(".maps");
 
 /* Files user space has examined and found free of TLS code. */
@@ -185,20 +185,36 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, AT_MAX_CONNS);
 	__type(key, struct at_conn_key);
-	__type(value, __u64);
+	__type(value, struct at_hint);
 } response_skip SEC(".maps");
+
+/* key's hint in map, if it has one that is truly its own (see struct at_hint). */
+static __always_inline bool read_hint(void *map, const struct at_conn_key *key, __u64 *off)
+{
+	struct at_hint *found = bpf_map_lookup_elem(map, key);
+	__u64 o, check;
+
+	if (!found)
+		return false;
+	/* each field read once: the node may be rewritten under us */
+	o = *(volatile __u64 *)&found->off;
+	check = *(volatile __u64 *)&found->check;
+	if (check != at_hint_check(key, o))
+		return false;
+	*off = o;
+	return true;
+}
 
 static __always_inline bool response_done(const struct at_conn_key *in_key)
 {
 	struct at_conn_key out_key = *in_key;
-	__u64 *until = bpf_map_lookup_elem(&response_skip, in_key);
-	__u64 *out_off;
+	__u64 until, *out_off;
 
-	if (!until)
+	if (!read_hint(&response_skip, in_key, &until))
 		return false;
 	out_key.dir = AT_DIR_OUT;
 	out_off = bpf_map_lookup_elem(&stream_offsets, &out_key);
-	if (out_off && *out_off <= *until)
+	if (out_off && *out_off <= until)
 		return true;
 	bpf_map_delete_elem(&response_skip, in_key);
 	return false;
@@ -207,10 +223,10 @@ static __always_inline bool response_done(const struct at_conn_key *in_key)
 /* Offset within this write where copying starts (0 unless a body is being skipped). */
 static __always_inline __u64 resume_point(struct at_conn_key *key, __u64 stream_off)
 {
-	__u64 *resume = bpf_map_lookup_elem(&capture_resume, key);
+	__u64 resume;
 
-	if (resume && *resume > stream_off)
-		return *resume - stream_off;
+	if (read_hint(&capture_resume, key, &resume) && resume > stream_off)
+		return resume - stream_off;
 	return 0;
 }
 

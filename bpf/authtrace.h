@@ -114,6 +114,34 @@ struct at_conn_key {
 	__u32 dir;
 };
 
+/*
+ * A hint the collector writes for one connection direction (maps
+ * capture_resume and response_skip): a stream offset, and a check that ties
+ * it to its key.  LRU map nodes are recycled the moment they are replaced,
+ * so a value the kernel side looked up a moment ago may already hold
+ * another connection's hint -- whose offsets, counted from another clock
+ * start, can make it skip this connection's next head.  A hint is obeyed
+ * only if its check matches the key it was looked up with, which also
+ * rejects a value read while it was being rewritten.
+ */
+struct at_hint {
+	__u64 off;
+	__u64 check;
+};
+
+/* splitmix64's finalizer: every input bit moves every output bit */
+static inline __u64 at_mix64(__u64 x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static inline __u64 at_hint_check(const struct at_conn_key *key, __u64 off)
+{
+	return off ^ at_mix64(at_mix64(key->conn) ^ ((__u64)key->tgid << 32 | key->dir));
+}
+
 /* Indexes of the per-CPU counters array. */
 enum at_counter {
 	AT_CNT_RINGBUF_FULL = 0,   /* data records the ring buffer could not take */

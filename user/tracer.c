@@ -133,22 +133,29 @@ static int attach_tracepoints(struct authtrace_bpf *skel)
 	return 0;
 }
 
+/* A hint for the kernel side, with the check that ties it to its key. */
+static void write_hint(int map_fd, pid_t pid, uint64_t conn, uint32_t dir, uint64_t off)
+{
+	struct at_conn_key key = { .conn = conn, .tgid = (uint32_t)pid, .dir = dir };
+	struct at_hint hint = { .off = off, .check = at_hint_check(&key, off) };
+
+	bpf_map_update_elem(map_fd, &key, &hint, BPF_ANY);
+}
+
 /* Connection-table callback: tell the kernel side to stop copying a request body. */
 static void on_skip_until(void *ctx, pid_t pid, uint64_t conn, uint64_t off)
 {
 	struct tracer *t = ctx;
-	struct at_conn_key key = { .conn = conn, .tgid = (uint32_t)pid, .dir = AT_DIR_OUT };
 
-	bpf_map_update_elem(t->fd_resume, &key, &off, BPF_ANY);
+	write_hint(t->fd_resume, pid, conn, AT_DIR_OUT, off);
 }
 
 /* Connection-table callback: the response is parsed; skip its remaining reads. */
 static void on_response_done(void *ctx, pid_t pid, uint64_t conn, uint64_t out_off)
 {
 	struct tracer *t = ctx;
-	struct at_conn_key key = { .conn = conn, .tgid = (uint32_t)pid, .dir = AT_DIR_IN };
 
-	bpf_map_update_elem(t->fd_response_skip, &key, &out_off, BPF_ANY);
+	write_hint(t->fd_response_skip, pid, conn, AT_DIR_IN, out_off);
 }
 
 /* The TLS handshake of ssl wrote to socket fd: that socket's peer is the connection's. */

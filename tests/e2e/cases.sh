@@ -12,7 +12,8 @@ all_tests() {
 		grandchild-sh-curl pid-attach-keepalive node-pid-attach response-401-joined \
 		text-view-and-output-file exit-status-ci cleartext-proxy-seed001 peer-address \
 		hostile-one-byte-writes hostile-huge-header hostile-many-headers hostile-garbage \
-		hostile-torn hostile-split-name hostile-concurrent hostile-churn exec-in-place many-children \
+		hostile-torn hostile-split-name hostile-concurrent hostile-churn foreign-hints exec-in-place \
+		many-children \
 		stdout-closed output-disk-full two-at-once all-mode all-filters all-rate-limit \
 		rotate-and-sighup h2-curl h2-node deleted-library sigv4-secrets seed000-seed004 \
 		claude-code-native no-process-left-stopped bad-input
@@ -33,6 +34,7 @@ register_tests() {
 	for c in one-byte-writes huge-header many-headers garbage torn split-name concurrent churn; do
 		run_test "hostile-$c" "t_hostile_${c//-/_}"
 	done
+	run_test foreign-hints t_foreign_hints
 	run_test exec-in-place t_exec_in_place
 	run_test many-children t_many_children
 	run_test stdout-closed t_stdout_closed
@@ -272,6 +274,26 @@ t_hostile_concurrent() {
 t_hostile_churn() {
 	hostile churn || return 1
 	$CHECK "$T/out.json" requests=100 responses=100 joined
+}
+
+# The kernel side obeys a skip hint only when its check matches its key: an
+# LRU map node is recycled the moment the collector replaces it, and a reader
+# holding it then sees another connection's offsets.  Here every connection
+# is handed such a foreign hint, far ahead, in both directions, mid-loop;
+# every later request and response must still be copied.
+t_foreign_hints() {
+	command -v bpftool >/dev/null || { echo "bpftool is not installed"; return 77; }
+	at_json "$T/out.json" -- python3 "$CLIENTS/keepalive_loop.py" "$WORK/cert.pem" "$PORT" 12 0.3 &
+	local at=$! n=0
+	for _ in $(seq 100); do
+		[ "$(grep -c '"type":"response"' "$T/out.json" 2>/dev/null)" -ge 2 ] && break
+		sleep 0.1
+	done
+	n=$(python3 "$E2E/foreign_hints.py") || { kill "$at"; return 1; }
+	wait "$at"
+	expect_status 0 $? "authtrace -- keepalive_loop" || return 1
+	[ "$n" -ge 2 ] || { echo "wrote $n foreign hints, expected both directions of the connection"; return 1; }
+	$CHECK "$T/out.json" requests=12 responses=12 joined
 }
 
 # --- failure modes ----------------------------------------------------------
