@@ -2,9 +2,9 @@
 /*
  * HTTP/1.x head parsers (see http1.h).
  *
- * A parse walks the head line by line (memchr for LF) and validates each
- * line as it goes, so garbage is rejected at its first bad byte instead of
- * after max_head bytes.  The visitor runs only once the walk has proven the
+ * A parse walks the head line by line and validates each line as it goes
+ * (field lines in one pass, eight bytes at a time), so garbage is rejected
+ * at its first bad byte instead of after max_head bytes.  The visitor runs only once the walk has proven the
  * whole head valid, so a caller that re-parses a growing buffer never sees
  * callbacks for a head that later turns out INVALID.  The walk keeps where
  * the first FIELDS_KEPT fields are; the visitor is handed those without a
