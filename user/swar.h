@@ -34,14 +34,6 @@ static inline bool swar_any_below(uint64_t x, uint8_t n)
 	return (x - SWAR_BYTES(n)) & ~x & SWAR_BYTES(0x80);
 }
 
-/* any byte of x equal to c */
-static inline bool swar_any_equal(uint64_t x, uint8_t c)
-{
-	uint64_t y = x ^ SWAR_BYTES(c);
-
-	return (y - SWAR_BYTES(1)) & ~y & SWAR_BYTES(0x80);
-}
-
 /*
  * The bytes of x equal to c, marked by their high bit.  The first
  * (lowest-addressed) mark is exact on a little-endian host; a byte after
@@ -52,6 +44,12 @@ static inline uint64_t swar_equal_marks(uint64_t x, uint8_t c)
 	uint64_t y = x ^ SWAR_BYTES(c);
 
 	return (y - SWAR_BYTES(1)) & ~y & SWAR_BYTES(0x80);
+}
+
+/* any byte of x equal to c */
+static inline bool swar_any_equal(uint64_t x, uint8_t c)
+{
+	return swar_equal_marks(x, c) != 0;
 }
 
 /* The bytes of x within lo..hi (hi < 0x80), marked by their high bit; exact. */
