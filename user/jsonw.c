@@ -171,56 +171,34 @@ static void put_string(struct jsonw *w, const char *s, size_t n)
 	w->len = (size_t)(d - w->buf);
 }
 
-/* Keys are string literals of authtrace's own code: written without escaping. */
-static void sep_key(struct jsonw *w, const char *key)
+/* Near the end of the buffer: every piece checked, overflow flagged. */
+void jsonw_key_near_end(struct jsonw *w, const char *key, size_t klen)
 {
-	size_t klen = key ? strlen(key) : 0;
-	char *d;
-
-	if (w->cap - w->len <= klen + 8) {
-		if (w->need_comma)
-			putc_(w, ',');
-		w->need_comma = true;
-		if (key) {
-			putc_(w, '"');
-			put(w, key, klen);
-			put(w, "\":", 2);
-		}
-		return;
-	}
-	d = w->buf + w->len;
 	if (w->need_comma)
-		*d++ = ',';
+		putc_(w, ',');
 	w->need_comma = true;
 	if (key) {
-		*d++ = '"';
-		memcpy(d, key, klen);
-		d += klen;
-		*d++ = '"';
-		*d++ = ':';
+		putc_(w, '"');
+		put(w, key, klen);
+		put(w, "\":", 2);
 	}
-	*d = '\0';
-	w->len = (size_t)(d - w->buf);
+}
+
+void jsonw_put_begin_object(struct jsonw *w)
+{
+	putc_(w, '{');
+	w->need_comma = false;
+}
+
+void jsonw_put_begin_array(struct jsonw *w)
+{
+	putc_(w, '[');
+	w->need_comma = false;
 }
 
 void jsonw_begin_object(struct jsonw *w)
 {
-	putc_(w, '{');
-	w->need_comma = false;
-}
-
-void jsonw_begin_named_object(struct jsonw *w, const char *key)
-{
-	sep_key(w, key);
-	putc_(w, '{');
-	w->need_comma = false;
-}
-
-void jsonw_begin_object_in_array(struct jsonw *w)
-{
-	sep_key(w, NULL);
-	putc_(w, '{');
-	w->need_comma = false;
+	jsonw_put_begin_object(w);
 }
 
 void jsonw_end_object(struct jsonw *w)
@@ -229,32 +207,23 @@ void jsonw_end_object(struct jsonw *w)
 	w->need_comma = true;
 }
 
-void jsonw_begin_array(struct jsonw *w, const char *key)
-{
-	sep_key(w, key);
-	putc_(w, '[');
-	w->need_comma = false;
-}
-
 void jsonw_end_array(struct jsonw *w)
 {
 	putc_(w, ']');
 	w->need_comma = true;
 }
 
-void jsonw_strn(struct jsonw *w, const char *key, const char *v, size_t n)
+void jsonw_put_string(struct jsonw *w, const char *v, size_t n)
 {
-	sep_key(w, key);
 	put_string(w, v, n);
 }
 
-void jsonw_str(struct jsonw *w, const char *key, const char *v)
+void jsonw_put_cstring(struct jsonw *w, const char *v)
 {
-	if (!v) {
-		jsonw_null(w, key);
-		return;
-	}
-	jsonw_strn(w, key, v, strlen(v));
+	if (v)
+		put_string(w, v, strlen(v));
+	else
+		jsonw_put_null(w);
 }
 
 size_t jsonw_format_u64(char *out, uint64_t v)
@@ -271,7 +240,7 @@ size_t jsonw_format_u64(char *out, uint64_t v)
 	return n;
 }
 
-void jsonw_int(struct jsonw *w, const char *key, int64_t v)
+void jsonw_put_int(struct jsonw *w, int64_t v)
 {
 	char num[24];
 	size_t n = 0;
@@ -279,33 +248,28 @@ void jsonw_int(struct jsonw *w, const char *key, int64_t v)
 	if (v < 0)
 		num[n++] = '-';
 	n += jsonw_format_u64(num + n, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
-	sep_key(w, key);
 	put(w, num, n);
 }
 
-void jsonw_uint(struct jsonw *w, const char *key, uint64_t v)
+void jsonw_put_uint(struct jsonw *w, uint64_t v)
 {
 	char num[24];
 	size_t n = jsonw_format_u64(num, v);
 
-	sep_key(w, key);
 	put(w, num, n);
 }
 
-void jsonw_bool(struct jsonw *w, const char *key, bool v)
+void jsonw_put_bool(struct jsonw *w, bool v)
 {
-	sep_key(w, key);
 	put(w, v ? "true" : "false", v ? 4 : 5);
 }
 
-void jsonw_null(struct jsonw *w, const char *key)
+void jsonw_put_null(struct jsonw *w)
 {
-	sep_key(w, key);
 	put(w, "null", 4);
 }
 
-void jsonw_raw(struct jsonw *w, const char *key, const char *json, size_t n)
+void jsonw_put_raw(struct jsonw *w, const char *json, size_t n)
 {
-	sep_key(w, key);
 	put(w, json, n);
 }

@@ -19,21 +19,114 @@ struct jsonw {
 };
 
 void jsonw_init(struct jsonw *w, char *buf, size_t cap);
+
+/*
+ * The separator and `"key":` before a value (key NULL: an array element).
+ * Keys are string literals of authtrace's own code, written unescaped.
+ * Inline, so that a literal key's length is known when compiling and its
+ * copy is a few moves: an NDJSON request line has about 30 keys.
+ */
+void jsonw_key_near_end(struct jsonw *w, const char *key, size_t klen);
+
+static inline void jsonw_key(struct jsonw *w, const char *key)
+{
+	size_t klen = key ? __builtin_strlen(key) : 0;
+	char *d;
+
+	if (__builtin_expect(w->cap - w->len <= klen + 8, 0)) {
+		jsonw_key_near_end(w, key, klen);
+		return;
+	}
+	d = w->buf + w->len;
+	if (w->need_comma)
+		*d++ = ',';
+	w->need_comma = true;
+	if (key) {
+		*d++ = '"';
+		__builtin_memcpy(d, key, klen);
+		d += klen;
+		*d++ = '"';
+		*d++ = ':';
+	}
+	*d = '\0';
+	w->len = (size_t)(d - w->buf);
+}
+
+/* Values, after jsonw_key() */
+void jsonw_put_begin_object(struct jsonw *w);
+void jsonw_put_begin_array(struct jsonw *w);
+void jsonw_put_string(struct jsonw *w, const char *v, size_t n);
+void jsonw_put_cstring(struct jsonw *w, const char *v);   /* NULL -> null */
+void jsonw_put_int(struct jsonw *w, int64_t v);
+void jsonw_put_uint(struct jsonw *w, uint64_t v);
+void jsonw_put_bool(struct jsonw *w, bool v);
+void jsonw_put_null(struct jsonw *w);
+void jsonw_put_raw(struct jsonw *w, const char *json, size_t n);
+
 void jsonw_begin_object(struct jsonw *w);
 void jsonw_end_object(struct jsonw *w);
-void jsonw_begin_array(struct jsonw *w, const char *key);
 void jsonw_end_array(struct jsonw *w);
-void jsonw_begin_object_in_array(struct jsonw *w);
-void jsonw_begin_named_object(struct jsonw *w, const char *key);
-void jsonw_str(struct jsonw *w, const char *key, const char *v);       /* v NULL -> null */
-void jsonw_strn(struct jsonw *w, const char *key, const char *v, size_t n);
-void jsonw_int(struct jsonw *w, const char *key, int64_t v);
-void jsonw_uint(struct jsonw *w, const char *key, uint64_t v);
-void jsonw_bool(struct jsonw *w, const char *key, bool v);
-void jsonw_null(struct jsonw *w, const char *key);
+
+/* key and value: array elements pass key NULL */
+static inline void jsonw_begin_array(struct jsonw *w, const char *key)
+{
+	jsonw_key(w, key);
+	jsonw_put_begin_array(w);
+}
+
+static inline void jsonw_begin_named_object(struct jsonw *w, const char *key)
+{
+	jsonw_key(w, key);
+	jsonw_put_begin_object(w);
+}
+
+static inline void jsonw_begin_object_in_array(struct jsonw *w)
+{
+	jsonw_begin_named_object(w, NULL);
+}
+
+static inline void jsonw_str(struct jsonw *w, const char *key, const char *v)   /* v NULL -> null */
+{
+	jsonw_key(w, key);
+	jsonw_put_cstring(w, v);
+}
+
+static inline void jsonw_strn(struct jsonw *w, const char *key, const char *v, size_t n)
+{
+	jsonw_key(w, key);
+	jsonw_put_string(w, v, n);
+}
+
+static inline void jsonw_int(struct jsonw *w, const char *key, int64_t v)
+{
+	jsonw_key(w, key);
+	jsonw_put_int(w, v);
+}
+
+static inline void jsonw_uint(struct jsonw *w, const char *key, uint64_t v)
+{
+	jsonw_key(w, key);
+	jsonw_put_uint(w, v);
+}
+
+static inline void jsonw_bool(struct jsonw *w, const char *key, bool v)
+{
+	jsonw_key(w, key);
+	jsonw_put_bool(w, v);
+}
+
+static inline void jsonw_null(struct jsonw *w, const char *key)
+{
+	jsonw_key(w, key);
+	jsonw_put_null(w);
+}
+
 /* A value this writer serialized earlier, copied as it is. */
-void jsonw_raw(struct jsonw *w, const char *key, const char *json, size_t n);
-/* array elements: pass key NULL.  Keys are literals, written unescaped. */
+static inline void jsonw_raw(struct jsonw *w, const char *key, const char *json, size_t n)
+{
+	jsonw_key(w, key);
+	jsonw_put_raw(w, json, n);
+}
 
 /* Decimal digits of v into out (room for 20, no NUL); returns their count. */
 size_t jsonw_format_u64(char *out, uint64_t v);
