@@ -27,7 +27,7 @@
 
 #include <string.h>
 
-#include "swar.h"
+#include "bytescan.h"
 
 #define METHOD_MAX         32
 #define VERSION_LEN        8 /* "HTTP/1.1" */
@@ -250,53 +250,14 @@ static enum h1_result parse_status_line(const uint8_t *p, size_t n,
 }
 
 /*
- * Where a field value stops: the index of its first LF, CR or NUL (n if
- * none).  Values are most of a head's bytes, so they are scanned eight at a
- * time.
- */
-static size_t span_value(const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x = swar_load(p + i);
-		uint64_t stops = swar_equal_marks(x, '\n') | swar_equal_marks(x, '\r') |
-				 swar_equal_marks(x, '\0');
-
-		if (stops) {
-#if SWAR_CAN_LOCATE
-			return i + swar_first_mark(stops);
-#else
-			break;
-#endif
-		}
-	}
-	while (i < n && p[i] != '\n' && p[i] != '\r' && p[i] != '\0')
-		i++;
-	return i;
-}
-
-/*
  * The length of the field name at p[0..n): its run of tchar.  Names are
- * mostly letters, digits and '-', checked eight at a time; the first other
- * byte (usually the ':') is left to the table.
+ * mostly letters, digits and '-' (bytescan_name); the first other byte
+ * (usually the ':') is left to the table.
  */
 static size_t span_field_name(const uint8_t *p, size_t n)
 {
-	size_t i = 0;
+	size_t i = bytescan_name(p, n);
 
-#if SWAR_CAN_LOCATE
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x = swar_load(p + i);
-		uint64_t common = swar_range_marks(x, 'a', 'z') | swar_range_marks(x, 'A', 'Z') |
-				  swar_range_marks(x, '0', '9') | swar_range_marks(x, '-', '-');
-
-		if (common != SWAR_BYTES(0x80)) {
-			i += swar_first_mark(~common & SWAR_BYTES(0x80));
-			break;
-		}
-	}
-#endif
 	return i + span_tchar(p + i, n - i);
 }
 
@@ -321,7 +282,7 @@ static enum h1_result scan_field_line(const uint8_t *p, size_t n, struct field *
 
 	for (v = name_len + 1; v < n && is_ows(p[v]); v++)
 		;
-	end = v + span_value(p + v, n - v);
+	end = v + bytescan_value(p + v, n - v);   /* values are most of a head's bytes */
 	if (end == n)
 		return H1_INCOMPLETE;
 	if (p[end] == '\0')

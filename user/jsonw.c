@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "swar.h"
+#include "bytescan.h"
 
 void jsonw_init(struct jsonw *w, char *buf, size_t cap)
 {
@@ -57,32 +57,6 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* Bytes copied as they are: ASCII from the space on, but '"' and '\\'. */
-static const bool copied_as_is[256] = {
-	[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7f] = true,
-};
-
-/* Whether all 8 bytes of x are copied as they are. */
-static bool word_copied_as_is(uint64_t x)
-{
-	return !(swar_any_below(x, 0x20) || swar_any_equal(x, '"') || swar_any_equal(x, '\\') ||
-		 swar_any_high(x));
-}
-
-/* Length of the run of bytes at p[0..n) copied as they are. */
-static size_t plain_run(const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		if (!word_copied_as_is(swar_load(p + i)))
-			break;
-	}
-	while (i < n && copied_as_is[p[i]])
-		i++;
-	return i;
-}
-
 /*
  * The bytes at p (n > 0 left) that are not copied as they are, written
  * into out (room for 6): an escape, U+FFFD for invalid UTF-8, or a valid
@@ -121,7 +95,7 @@ static void put_string_checked(struct jsonw *w, const unsigned char *p, size_t n
 {
 	putc_(w, '"');
 	for (size_t i = 0; i < n && !w->overflow;) {
-		size_t run = plain_run(p + i, n - i), used;
+		size_t run = bytescan_json(p + i, n - i), used;
 		char esc[6];
 
 		if (run) {
@@ -146,21 +120,15 @@ static void put_string(struct jsonw *w, const char *s, size_t n)
 		put_string_checked(w, p, n);
 		return;
 	}
-	/* then nothing needs checking, and plain words are copied as they are scanned */
+	/* then nothing needs checking */
 	d = w->buf + w->len;
 	*d++ = '"';
 	while (i < n) {
-		size_t used;
+		size_t run = bytescan_json(p + i, n - i), used;
 
-		for (; i + 8 <= n; i += 8, d += 8) {
-			uint64_t x = swar_load(p + i);
-
-			if (!word_copied_as_is(x))
-				break;
-			memcpy(d, &x, 8);
-		}
-		while (i < n && copied_as_is[p[i]])
-			*d++ = (char)p[i++];
+		memcpy(d, p + i, run);
+		d += run;
+		i += run;
 		if (i < n) {
 			d += escape_at(p + i, n - i, d, &used);
 			i += used;

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The collector's hot loops: how many bytes at the start of p[0..n) belong
+ * to one class.  Each scanner has a word version (SWAR, 8 bytes per step,
+ * any C compiler) and, where the compiler targets SSE2 (every x86-64), a
+ * 16-bytes-per-step one, which the unprefixed name picks.  The unit tests
+ * (test_bytescan.c) hold both versions to a byte loop.
+ *
+ *   bytescan_value    not LF, CR or NUL: where a field value stops
+ *   bytescan_name     letters, digits and '-': most of a field name
+ *   bytescan_json     copied into a JSON string as they are: ASCII from
+ *                     the space on, but '"' and '\'
+ */
+#ifndef AUTHTRACE_BYTESCAN_H
+#define AUTHTRACE_BYTESCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "swar.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+static inline bool bytescan_is_value(uint8_t c)
+{
+	return c != '\n' && c != '\r' && c != '\0';
+}
+
+static inline bool bytescan_is_name(uint8_t c)
+{
+	uint8_t lower = c | 0x20;
+
+	return (lower >= 'a' && lower <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+static inline bool bytescan_is_json(uint8_t c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* --- word versions --------------------------------------------------------- */
+
+static inline size_t bytescan_value_words(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x = swar_load(p + i);
+		uint64_t stops = swar_equal_marks(x, '\n') | swar_equal_marks(x, '\r') |
+				 swar_equal_marks(x, '\0');
+
+		if (stops) {
+#if SWAR_CAN_LOCATE
+			return i + swar_first_mark(stops);
+#else
+			break;
+#endif
+		}
+	}
+	while (i < n && bytescan_is_value(p[i]))
+		i++;
+	return i;
+}
+
+static inline size_t bytescan_name_words(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+#if SWAR_CAN_LOCATE
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x = swar_load(p + i);
+		uint64_t common = swar_range_marks(x, 'a', 'z') | swar_range_marks(x, 'A', 'Z') |
+				  swar_range_marks(x, '0', '9') | swar_range_marks(x, '-', '-');
+
+		if (common != SWAR_BYTES(0x80))
+			return i + swar_first_mark(~common & SWAR_BYTES(0x80));
+	}
+#endif
+	while (i < n && bytescan_is_name(p[i]))
+		i++;
+	return i;
+}
+
+/* whether all 8 bytes of x are copied into JSON as they are */
+static inline bool bytescan_json_word(uint64_t x)
+{
+	return !(swar_any_below(x, 0x20) || swar_any_equal(x, '"') || swar_any_equal(x, '\\') ||
+		 swar_any_high(x));
+}
+
+static inline size_t bytescan_json_words(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		if (!bytescan_json_word(swar_load(p + i)))
+			break;
+	}
+	while (i < n && bytescan_is_json(p[i]))
+		i++;
+	return i;
+}
+
+/* --- SSE2 versions ----------------------------------------------------------- */
+
+#ifdef __SSE2__
+#define BYTESCAN_HAS_SSE2 1
+
+/* 0xff in each byte of x within lo..hi, by unsigned x - lo <= hi - lo */
+static inline __m128i bytescan_range16(__m128i x, uint8_t lo, uint8_t hi)
+{
+	__m128i off = _mm_sub_epi8(x, _mm_set1_epi8((char)lo));
+
+	return _mm_cmpeq_epi8(_mm_min_epu8(off, _mm_set1_epi8((char)(hi - lo))), off);
+}
+
+static inline __m128i bytescan_load16(const uint8_t *p)
+{
+	return _mm_loadu_si128((const __m128i *)p);
+}
+
+/* The first byte of a block not in the class (0xff marks), 16 if none. */
+static inline unsigned bytescan_first_out16(__m128i in_class)
+{
+	unsigned out = ~(unsigned)_mm_movemask_epi8(in_class) & 0xffffu;
+
+	return out ? (unsigned)__builtin_ctz(out) : 16;
+}
+
+static inline __m128i bytescan_value16(__m128i x)
+{
+	__m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\n')),
+						 _mm_cmpeq_epi8(x, _mm_set1_epi8('\r'))),
+				    _mm_cmpeq_epi8(x, _mm_setzero_si128()));
+
+	return _mm_xor_si128(stop, _mm_set1_epi8(-1));
+}
+
+static inline __m128i bytescan_name16(__m128i x)
+{
+	__m128i letter = bytescan_range16(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 'z');
+
+	return _mm_or_si128(_mm_or_si128(letter, bytescan_range16(x, '0', '9')),
+			    _mm_cmpeq_epi8(x, _mm_set1_epi8('-')));
+}
+
+static inline __m128i bytescan_json16(__m128i x)
+{
+	/* as signed bytes, 0x20..0x7f are those greater than 0x1f */
+	__m128i printable = _mm_cmpgt_epi8(x, _mm_set1_epi8(0x1f));
+
+	return _mm_andnot_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+					     _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+				printable);
+}
+
+static inline size_t bytescan_value_sse2(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		unsigned k = bytescan_first_out16(bytescan_value16(bytescan_load16(p + i)));
+
+		if (k < 16)
+			return i + k;
+	}
+	return i + bytescan_value_words(p + i, n - i);
+}
+
+static inline size_t bytescan_name_sse2(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		unsigned k = bytescan_first_out16(bytescan_name16(bytescan_load16(p + i)));
+
+		if (k < 16)
+			return i + k;
+	}
+	return i + bytescan_name_words(p + i, n - i);
+}
+
+static inline size_t bytescan_json_sse2(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		unsigned k = bytescan_first_out16(bytescan_json16(bytescan_load16(p + i)));
+
+		if (k < 16)
+			return i + k;
+	}
+	return i + bytescan_json_words(p + i, n - i);
+}
+
+#define BYTESCAN_PICK(name) name##_sse2
+#else
+#define BYTESCAN_HAS_SSE2 0
+#define BYTESCAN_PICK(name) name##_words
+#endif
+
+static inline size_t bytescan_value(const uint8_t *p, size_t n)
+{
+	return BYTESCAN_PICK(bytescan_value)(p, n);
+}
+
+static inline size_t bytescan_name(const uint8_t *p, size_t n)
+{
+	return BYTESCAN_PICK(bytescan_name)(p, n);
+}
+
+static inline size_t bytescan_json(const uint8_t *p, size_t n)
+{
+	return BYTESCAN_PICK(bytescan_json)(p, n);
+}
+
+#endif
