@@ -241,3 +241,11 @@ void jsonw_put_raw(struct jsonw *w, const char *json, size_t n)
 {
 	put(w, json, n);
 }
+
+void jsonw_members(struct jsonw *w, const char *json, size_t n)
+{
+	if (w->need_comma)
+		putc_(w, ',');
+	put(w, json, n);
+	w->need_comma = true;
+}

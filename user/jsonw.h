@@ -128,6 +128,17 @@ static inline void jsonw_raw(struct jsonw *w, const char *key, const char *json,
 	jsonw_put_raw(w, json, n);
 }
 
+/*
+ * Members serialized earlier, copied as they are: buf[mark..len) after
+ * writing them, mark = jsonw_mark() before.
+ */
+static inline size_t jsonw_mark(const struct jsonw *w)
+{
+	return w->len + (w->need_comma ? 1 : 0);
+}
+
+void jsonw_members(struct jsonw *w, const char *json, size_t n);
+
 /* Decimal digits of v into out (room for 20, no NUL); returns their count. */
 size_t jsonw_format_u64(char *out, uint64_t v);
 

@@ -21,6 +21,7 @@ void output_init(struct output *o, struct outq *q, enum output_format format, bo
 	o->group_by_process = false;
 	o->last_pid = 0;
 	memset(o->headers_cache, 0, sizeof(o->headers_cache));
+	memset(o->process_cache, 0, sizeof(o->process_cache));
 	/* in a pod gethostname() names the pod: the DaemonSet passes the node's name */
 	if (getenv("AUTHTRACE_HOSTNAME"))
 		snprintf(o->host, sizeof(o->host), "%s", getenv("AUTHTRACE_HOSTNAME"));

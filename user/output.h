@@ -38,6 +38,23 @@ struct headers_cache_slot {
 	char json[HEADERS_CACHE_JSON];
 };
 
+/*
+ * NDJSON: a process's members of a request line, "ppid" to "container",
+ * as serialized for the last request of that process.  They are the same
+ * while its facts (proc_info version), comm, uid and cgroup are.
+ */
+#define PROCESS_CACHE_SLOTS 64
+#define PROCESS_CACHE_JSON  1024   /* longer ones are not kept */
+
+struct process_cache_slot {
+	uint64_t version;   /* the proc_info's; 0: empty */
+	uint64_t cgroup_id;
+	uint32_t uid;
+	char comm[REQ_COMM_MAX + 1];
+	size_t json_len;
+	char json[PROCESS_CACHE_JSON];
+};
+
 struct output {
 	struct outq *q;               /* where events go (stdout or -o FILE) */
 	enum output_format format;
@@ -49,6 +66,7 @@ struct output {
 	pid_t last_pid;               /* human view: the process of the last line */
 	char line[64 * 1024];         /* one event is built here, then written at once */
 	struct headers_cache_slot headers_cache[HEADERS_CACHE_SLOTS];
+	struct process_cache_slot process_cache[PROCESS_CACHE_SLOTS];
 };
 
 void output_init(struct output *o, struct outq *q, enum output_format format, bool color);

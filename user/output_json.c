@@ -61,6 +61,52 @@ static void write_headers(struct output *o, struct jsonw *w, const struct reques
 	memcpy(s->json, w->buf + start, s->json_len);
 }
 
+static void write_process_members(struct output *o, struct jsonw *w, const struct request *req,
+				  const struct proc_info *pi)
+{
+	if (pi && pi->ppid > 0)
+		jsonw_int(w, "ppid", pi->ppid);
+	else
+		jsonw_null(w, "ppid");
+	jsonw_str(w, "comm", req->comm);
+	jsonw_str(w, "exe", pi && pi->exe[0] ? pi->exe : NULL);
+	jsonw_str(w, "cmdline", pi && pi->cmdline[0] ? pi->cmdline : NULL);
+	jsonw_uint(w, "uid", req->uid);
+	jsonw_str(w, "host", o->host[0] ? o->host : NULL);
+	jsonw_str(w, "cgroup", pi && pi->cgroup[0] ? pi->cgroup : NULL);
+	jsonw_uint(w, "cgroup_id", req->cgroup_id);
+	jsonw_str(w, "container", pi && pi->container[0] ? pi->container : NULL);
+}
+
+/* The process's members, from the cache when its slot holds them. */
+static void write_process(struct output *o, struct jsonw *w, const struct request *req,
+			  const struct proc_info *pi)
+{
+	struct process_cache_slot *s;
+	size_t mark;
+
+	if (!pi || !pi->version) {
+		write_process_members(o, w, req, pi);
+		return;
+	}
+	s = &o->process_cache[(unsigned)pi->pid % PROCESS_CACHE_SLOTS];
+	if (s->version == pi->version && s->uid == req->uid && s->cgroup_id == req->cgroup_id &&
+	    strcmp(s->comm, req->comm) == 0) {
+		jsonw_members(w, s->json, s->json_len);
+		return;
+	}
+	mark = jsonw_mark(w);
+	write_process_members(o, w, req, pi);
+	if (w->overflow || w->len - mark > sizeof(s->json))
+		return;
+	s->version = pi->version;
+	s->uid = req->uid;
+	s->cgroup_id = req->cgroup_id;
+	snprintf(s->comm, sizeof(s->comm), "%s", req->comm);
+	s->json_len = w->len - mark;
+	memcpy(s->json, w->buf + mark, s->json_len);
+}
+
 static void write_credentials(struct jsonw *w, const struct request *req)
 {
 	jsonw_begin_array(w, "credentials");
@@ -108,18 +154,7 @@ void json_request(struct output *o, const struct request *req, const struct proc
 	jsonw_str(&w, "ts", ts);
 	jsonw_int(&w, "pid", req->pid);
 	jsonw_int(&w, "tid", req->tid);
-	if (pi && pi->ppid > 0)
-		jsonw_int(&w, "ppid", pi->ppid);
-	else
-		jsonw_null(&w, "ppid");
-	jsonw_str(&w, "comm", req->comm);
-	jsonw_str(&w, "exe", pi && pi->exe[0] ? pi->exe : NULL);
-	jsonw_str(&w, "cmdline", pi && pi->cmdline[0] ? pi->cmdline : NULL);
-	jsonw_uint(&w, "uid", req->uid);
-	jsonw_str(&w, "host", o->host[0] ? o->host : NULL);
-	jsonw_str(&w, "cgroup", pi && pi->cgroup[0] ? pi->cgroup : NULL);
-	jsonw_uint(&w, "cgroup_id", req->cgroup_id);
-	jsonw_str(&w, "container", pi && pi->container[0] ? pi->container : NULL);
+	write_process(o, &w, req, pi);
 	jsonw_str(&w, "source", req->source);
 	jsonw_bool(&w, "tls", req->tls);
 	jsonw_str(&w, "conn", conn);

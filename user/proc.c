@@ -182,12 +182,15 @@ static void read_cgroup(struct proc_info *info, pid_t pid)
 	proc_container_id(info->cgroup, info->container);
 }
 
+static uint64_t last_version;
+
 static void read_info(struct proc_info *info, pid_t pid)
 {
 	char path[64], argv[4096];
 	size_t len;
 	ssize_t n;
 
+	info->version = ++last_version;
 	info->pid = pid;
 	info->ppid = proc_read_ppid(pid);
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
@@ -223,6 +226,7 @@ const struct proc_info *proc_refresh(struct proc_table *t, pid_t pid)
 		if (!*pp) {
 			static struct proc_info unknown;
 
+			unknown.version = ++last_version;
 			unknown.pid = pid;
 			unknown.ppid = -1;
 			return &unknown;

@@ -9,6 +9,7 @@
 #define AUTHTRACE_PROC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define PROC_EXE_MAX 256
@@ -17,6 +18,7 @@
 #define PROC_CONTAINER_MAX 65
 
 struct proc_info {
+	uint64_t version;                   /* new each time the facts are read: caches compare it */
 	pid_t pid;
 	pid_t ppid;
 	char comm[17];                      /* /proc/PID/comm when read: an exec changes it */

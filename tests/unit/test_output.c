@@ -398,6 +398,99 @@ static void test_json_headers_array_is_right_for_every_name_list(void **state)
 	free(r);
 }
 
+/* What request i of the process-members test is, and what its line must say. */
+struct process_case {
+	pid_t pid;
+	uint64_t version;          /* the proc_info's (0: no cache) */
+	const char *exe, *comm;
+	uint32_t uid;
+	uint64_t cgroup_id;
+	bool long_cmdline;         /* members too long for a cache slot */
+};
+
+static const struct process_case process_cases[] = {
+	{ 7575, 1, "/usr/bin/python3.11", "python3", 0, 10, false },
+	{ 7575, 1, "/usr/bin/python3.11", "python3", 0, 10, false },   /* cached */
+	{ 7575, 2, "/usr/bin/node", "node", 0, 10, false },            /* exec: new facts */
+	{ 7575, 2, "/usr/bin/node", "node", 0, 10, false },
+	{ 7575, 2, "/usr/bin/node", "MainThread", 0, 10, false },      /* comm of another thread */
+	{ 7575, 2, "/usr/bin/node", "node", 1000, 10, false },         /* setuid */
+	{ 7575, 2, "/usr/bin/node", "node", 1000, 11, false },         /* moved to a cgroup */
+	{ 7575 + PROCESS_CACHE_SLOTS, 3, "/bin/curl", "curl", 0, 10, false },   /* same slot */
+	{ 7575, 2, "/usr/bin/node", "node", 1000, 11, false },
+	{ 7575 + PROCESS_CACHE_SLOTS, 3, "/bin/curl", "curl", 0, 10, false },
+	{ 8000, 0, "/bin/sh", "sh", 0, 10, false },                    /* not cached */
+	{ 8000, 0, "/bin/bash", "bash", 0, 10, false },
+	{ 8001, 4, "/bin/long", "long", 0, 10, true },
+	{ 8001, 4, "/bin/long", "long", 0, 10, true },
+};
+
+static void process_case_info(const struct process_case *c, struct proc_info *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->version = c->version;
+	pi->pid = c->pid;
+	pi->ppid = c->pid - 1;
+	snprintf(pi->exe, sizeof(pi->exe), "%s", c->exe);
+	if (c->long_cmdline)   /* each '"' is two bytes in JSON */
+		memset(pi->cmdline, '"', sizeof(pi->cmdline) - 1);
+	else
+		snprintf(pi->cmdline, sizeof(pi->cmdline), "%s --flag", c->exe);
+	snprintf(pi->cgroup, sizeof(pi->cgroup), "/system.slice/%s.service", c->comm);
+}
+
+/*
+ * A process's members ("ppid" to "container") are copied from the line of
+ * its last request: every line still has its own process's facts, after an
+ * exec, a comm, uid or cgroup change, for processes that share a slot, and
+ * when they are too long to keep.
+ */
+static void test_json_process_members_follow_the_process(void **state)
+{
+	enum { N = sizeof(process_cases) / sizeof(process_cases[0]) };
+	static char lines[N + 1][70000];
+	struct request *r = new_request();
+	struct proc_info pi;
+	struct sink s;
+	char want[128];
+
+	(void)state;
+	sink_open(&s, OUTPUT_JSON, false);
+	for (unsigned i = 0; i < N; i++) {
+		const struct process_case *c = &process_cases[i];
+
+		process_case_info(c, &pi);
+		r->pid = r->tid = c->pid;
+		snprintf(r->comm, sizeof(r->comm), "%s", c->comm);
+		r->uid = c->uid;
+		r->cgroup_id = c->cgroup_id;
+		output_request(s.o, r, &pi);
+	}
+	assert_int_equal(split_lines(sink_text(&s), lines, N + 1), N);
+	for (unsigned i = 0; i < N; i++) {
+		const struct process_case *c = &process_cases[i];
+		cJSON *j = parse_line(lines[i], "request");
+
+		process_case_info(c, &pi);
+		assert_int_equal(get(j, "pid")->valuedouble, c->pid);
+		assert_int_equal(get(j, "ppid")->valuedouble, c->pid - 1);
+		assert_string_equal(get(j, "comm")->valuestring, c->comm);
+		assert_string_equal(get(j, "exe")->valuestring, c->exe);
+		assert_string_equal(get(j, "cmdline")->valuestring, pi.cmdline);
+		snprintf(want, sizeof(want), "/system.slice/%s.service", c->comm);
+		assert_string_equal(get(j, "cgroup")->valuestring, want);
+		assert_int_equal(get(j, "uid")->valuedouble, c->uid);
+		assert_int_equal(get(j, "cgroup_id")->valuedouble, c->cgroup_id);
+		assert_true(cJSON_IsNull(get(j, "container")));
+		assert_non_null(strstr(lines[i], "\"tid\":"));   /* members in contract order */
+		assert_true(strstr(lines[i], "\"ppid\":") < strstr(lines[i], "\"container\":"));
+		assert_true(strstr(lines[i], "\"container\":") < strstr(lines[i], "\"source\":"));
+		cJSON_Delete(j);
+	}
+	sink_close(&s);
+	free(r);
+}
+
 static void test_json_optional_request_fields_appear_only_when_set(void **state)
 {
 	struct request *r = new_request();
@@ -1375,6 +1468,7 @@ int main(void)
 		cmocka_unit_test(test_json_request_line_has_every_contract_field),
 		cmocka_unit_test(test_json_optional_request_fields_appear_only_when_set),
 		cmocka_unit_test(test_json_headers_array_is_right_for_every_name_list),
+		cmocka_unit_test(test_json_process_members_follow_the_process),
 		cmocka_unit_test(test_json_request_without_credentials_has_empty_arrays),
 		cmocka_unit_test(test_json_response_line_has_every_contract_field),
 		cmocka_unit_test(test_json_lost_and_summary_lines_follow_the_contract),
