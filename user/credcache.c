@@ -15,7 +15,7 @@
 
 #include "siphash.h"
 
-#define CREDCACHE_SLOTS 32   /* a power of two */
+#define CREDCACHE_SLOTS 256   /* a power of two; a slot is ~570 bytes */
 
 struct slot {
 	bool used;
