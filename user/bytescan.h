@@ -10,6 +10,8 @@
  *   bytescan_name     letters, digits and '-': most of a field name
  *   bytescan_json     copied into a JSON string as they are: ASCII from
  *                     the space on, but '"' and '\'
+ *   bytescan_lower    printable ASCII (0x20..0x7e), also copied lowered
+ *                     ('A'..'Z' as 'a'..'z'): a header name as recorded
  */
 #ifndef AUTHTRACE_BYTESCAN_H
 #define AUTHTRACE_BYTESCAN_H
@@ -39,6 +41,11 @@ static inline bool bytescan_is_name(uint8_t c)
 static inline bool bytescan_is_json(uint8_t c)
 {
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+static inline bool bytescan_is_printable(uint8_t c)
+{
+	return c >= 0x20 && c < 0x7f;
 }
 
 /* --- word versions --------------------------------------------------------- */
@@ -104,6 +111,43 @@ static inline size_t bytescan_json_words(const uint8_t *p, size_t n)
 	return i;
 }
 
+/*
+ * bytescan_lower*(dst, src, n): the run's length; the run is in dst,
+ * lowered.  dst has room for n bytes, and what follows the run in it is
+ * left for the caller to write.
+ */
+static inline bool bytescan_printable_word(uint64_t x)
+{
+	return !(swar_any_high(x) || swar_any_below(x, 0x20) || swar_any_equal(x, 0x7f));
+}
+
+static inline size_t bytescan_lower_words(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x = swar_load(src + i);
+
+		if (!bytescan_printable_word(x))
+			break;
+		x = swar_ascii_lower(x);
+		memcpy(dst + i, &x, 8);
+	}
+	/* the last few bytes as the last eight, again (none of the loop's was out) */
+	if (i < n && i + 8 > n && n >= 8) {
+		uint64_t x = swar_load(src + n - 8);
+
+		if (bytescan_printable_word(x)) {
+			x = swar_ascii_lower(x);
+			memcpy(dst + n - 8, &x, 8);
+			return n;
+		}
+	}
+	for (; i < n && bytescan_is_printable(src[i]); i++)
+		dst[i] = (uint8_t)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] + ('a' - 'A') : src[i]);
+	return i;
+}
+
 /* --- SSE2 versions ----------------------------------------------------------- */
 
 #ifdef __SSE2__
@@ -157,6 +201,18 @@ static inline __m128i bytescan_json16(__m128i x)
 				printable);
 }
 
+static inline __m128i bytescan_printable16(__m128i x)
+{
+	/* as signed bytes, 0x20..0x7f are those greater than 0x1f */
+	return _mm_andnot_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)),
+				_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1f)));
+}
+
+static inline __m128i bytescan_lowered16(__m128i x)
+{
+	return _mm_or_si128(x, _mm_and_si128(bytescan_range16(x, 'A', 'Z'), _mm_set1_epi8(0x20)));
+}
+
 static inline size_t bytescan_value_sse2(const uint8_t *p, size_t n)
 {
 	size_t i = 0;
@@ -196,6 +252,30 @@ static inline size_t bytescan_json_sse2(const uint8_t *p, size_t n)
 	return i + bytescan_json_words(p + i, n - i);
 }
 
+static inline size_t bytescan_lower_sse2(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = bytescan_load16(src + i);
+		unsigned k = bytescan_first_out16(bytescan_printable16(x));
+
+		_mm_storeu_si128((__m128i *)(dst + i), bytescan_lowered16(x));
+		if (k < 16)
+			return i + k;
+	}
+	/* the last few bytes as the last sixteen, again */
+	if (i < n && n >= 16) {
+		__m128i x = bytescan_load16(src + n - 16);
+
+		if (bytescan_first_out16(bytescan_printable16(x)) == 16) {
+			_mm_storeu_si128((__m128i *)(dst + n - 16), bytescan_lowered16(x));
+			return n;
+		}
+	}
+	return i + bytescan_lower_words(dst + i, src + i, n - i);
+}
+
 #define BYTESCAN_PICK(name) name##_sse2
 #else
 #define BYTESCAN_HAS_SSE2 0
@@ -215,6 +295,11 @@ static inline size_t bytescan_name(const uint8_t *p, size_t n)
 static inline size_t bytescan_json(const uint8_t *p, size_t n)
 {
 	return BYTESCAN_PICK(bytescan_json)(p, n);
+}
+
+static inline size_t bytescan_lower(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	return BYTESCAN_PICK(bytescan_lower)(dst, src, n);
 }
 
 #endif

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "swar.h"
+#include "bytescan.h"
 
 void request_reset(struct request *req)
 {
@@ -133,30 +133,11 @@ static char record_name_byte(unsigned char c)
 	return (char)((c >= 'A' && c <= 'Z') ? c + 32 : (c < 0x20 || c == 0x7f) ? '?' : c);
 }
 
-/* Eight printable ASCII bytes recorded at once; false (nothing written) if they are not. */
-static bool record_word_into(char *dst, const char *src)
-{
-	uint64_t x = swar_load(src);
-
-	if (swar_any_high(x) || swar_any_below(x, 0x20) || swar_any_equal(x, 0x7f))
-		return false;
-	x = swar_ascii_lower(x);
-	memcpy(dst, &x, 8);
-	return true;
-}
-
 static void record_name_into(char *dst, const char *src, size_t len)
 {
-	size_t i = 0;
+	/* names are printable ASCII: a run of it at once */
+	size_t i = bytescan_lower((uint8_t *)dst, (const uint8_t *)src, len);
 
-	/* names are printable ASCII: eight bytes at a time while they are */
-	for (; i + 8 <= len; i += 8) {
-		if (!record_word_into(dst + i, src + i))
-			break;
-	}
-	/* the last few bytes as the last eight, again if need be (len >= 8) */
-	if (i < len && i == (len & ~(size_t)7) && len >= 8 && record_word_into(dst + len - 8, src + len - 8))
-		i = len;
 	for (; i < len; i++)
 		dst[i] = record_name_byte((unsigned char)src[i]);
 	dst[len] = '\0';

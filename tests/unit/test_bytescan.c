@@ -118,12 +118,76 @@ static void test_random_buffers(void **state)
 	}
 }
 
+/* --- bytescan_lower: a run, copied lowered ------------------------------- */
+
+typedef size_t (*lower_fn)(uint8_t *dst, const uint8_t *src, size_t n);
+
+static uint8_t lowered(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
+}
+
+/* Both versions: the run's length and its bytes lowered in dst, nothing
+ * written outside dst[0..n) (exact-size heap buffers, under ASan). */
+static void check_lower(const uint8_t *p, size_t n)
+{
+	static const lower_fn fns[] = { bytescan_lower_words, FAST(bytescan_lower) };
+	uint8_t *src = malloc(n ? n : 1), *dst = malloc(n ? n : 1);
+	size_t want = 0;
+
+	memcpy(src, p, n);
+	while (want < n && bytescan_is_printable(src[want]))
+		want++;
+	for (size_t f = 0; f < 2; f++) {
+		size_t got;
+
+		memset(dst, 0xee, n);
+		got = fns[f](dst, src, n);
+		if (got != want)
+			fail_msg("lower %s: n=%zu want %zu got %zu", f ? "fast" : "words", n, want, got);
+		for (size_t i = 0; i < want; i++)
+			if (dst[i] != lowered(src[i]))
+				fail_msg("lower %s: n=%zu byte %zu is %02x, want %02x", f ? "fast" : "words",
+					 n, i, dst[i], lowered(src[i]));
+	}
+	free(src);
+	free(dst);
+}
+
+static void test_printable_class(void **state)
+{
+	(void)state;
+	for (unsigned c = 0; c < 256; c++)
+		assert_int_equal(bytescan_is_printable((uint8_t)c), c >= 0x20 && c <= 0x7e);
+}
+
+/* Runs of mixed case of every length, then every byte value, then more. */
+static void test_lower_every_stop_byte_at_every_position(void **state)
+{
+	static const char mixed[] = "Content-TYPE-x-Api-KEY-Z-a-@[`{-0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	uint8_t buf[80];
+
+	(void)state;
+	for (size_t len = 0; len < 48; len++) {
+		check_lower((const uint8_t *)mixed, len);   /* the whole run */
+		memcpy(buf, mixed, len);
+		memset(buf + len + 1, 'Q', sizeof(buf) - len - 1);
+		for (unsigned c = 0; c < 256; c++) {
+			buf[len] = (uint8_t)c;
+			for (size_t after = 0; after < 20; after++)
+				check_lower(buf, len + 1 + after);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classes),
 		cmocka_unit_test(test_every_stop_byte_at_every_position),
 		cmocka_unit_test(test_random_buffers),
+		cmocka_unit_test(test_printable_class),
+		cmocka_unit_test(test_lower_every_stop_byte_at_every_position),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
