@@ -11,10 +11,12 @@ static uint64_t rotl(uint64_t x, int b)
 
 static uint64_t load_le64(const uint8_t *p)
 {
-	uint64_t x = 0;
+	uint64_t x;
 
-	for (int i = 7; i >= 0; i--)
-		x = x << 8 | p[i];
+	memcpy(&x, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
 	return x;
 }
 
@@ -36,7 +38,7 @@ static inline __attribute__((always_inline)) void sip_round(struct sip *s)
 	s->v2 = rotl(s->v2, 32);
 }
 
-static void sip_absorb(struct sip *s, uint64_t m)
+static inline __attribute__((always_inline)) void sip_absorb(struct sip *s, uint64_t m)
 {
 	s->v3 ^= m;
 	sip_round(s);
