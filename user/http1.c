@@ -74,7 +74,7 @@ struct field {
 struct kept_fields {
 	struct line start;
 	struct field f[FIELDS_KEPT];
-	unsigned n;
+	unsigned n, cap;   /* cap 0: the visitor wants no fields, keep none */
 };
 
 /* What a walk over the head learns; turned into h1_head_info at the end. */
@@ -258,6 +258,8 @@ static size_t span_field_name(const uint8_t *p, size_t n)
 {
 	size_t i = bytescan_name(p, n);
 
+	if (i < n && p[i] == ':')
+		return i;
 	return i + span_tchar(p + i, n - i);
 }
 
@@ -412,7 +414,7 @@ static bool check_start_line(enum msg_kind kind, const struct line *ln,
 static bool note_field(struct head_scan *hs, const struct field *f, struct kept_fields *kept)
 {
 	hs->header_count++;
-	if (kept && kept->n < FIELDS_KEPT)
+	if (kept && kept->n < kept->cap)
 		kept->f[kept->n++] = *f;
 	return note_framing_field(hs, f);
 }
@@ -602,6 +604,7 @@ static enum h1_result parse_head(const uint8_t *buf, size_t len,
 	if (info)
 		memset(info, 0, sizeof(*info));
 	kept.n = 0;
+	kept.cap = v && v->header ? FIELDS_KEPT : 0;
 	r = scan_head(buf, len, max_head, kind, &hs, v ? &kept : NULL);
 	if (r != H1_COMPLETE)
 		return r;
