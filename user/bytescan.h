@@ -10,6 +10,8 @@
  *   bytescan_name     letters, digits and '-': most of a field name
  *   bytescan_json     copied into a JSON string as they are: ASCII from
  *                     the space on, but '"' and '\'
+ *   bytescan_text     not a control byte (below 0x20, or 0x7f): text a
+ *                     terminal shows as it is
  *   bytescan_lower    printable ASCII (0x20..0x7e), also copied lowered
  *                     ('A'..'Z' as 'a'..'z'): a header name as recorded
  */
@@ -41,6 +43,11 @@ static inline bool bytescan_is_name(uint8_t c)
 static inline bool bytescan_is_json(uint8_t c)
 {
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+static inline bool bytescan_is_text(uint8_t c)
+{
+	return c >= 0x20 && c != 0x7f;
 }
 
 static inline bool bytescan_is_printable(uint8_t c)
@@ -107,6 +114,21 @@ static inline size_t bytescan_json_words(const uint8_t *p, size_t n)
 			break;
 	}
 	while (i < n && bytescan_is_json(p[i]))
+		i++;
+	return i;
+}
+
+static inline size_t bytescan_text_words(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x = swar_load(p + i);
+
+		if (swar_any_below(x, 0x20) || swar_any_equal(x, 0x7f))
+			break;
+	}
+	while (i < n && bytescan_is_text(p[i]))
 		i++;
 	return i;
 }
@@ -199,6 +221,27 @@ static inline __m128i bytescan_json16(__m128i x)
 	return _mm_andnot_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
 					     _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
 				printable);
+}
+
+static inline __m128i bytescan_text16(__m128i x)
+{
+	__m128i control = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x),
+				       _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
+
+	return _mm_xor_si128(control, _mm_set1_epi8(-1));
+}
+
+static inline size_t bytescan_text_sse2(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		unsigned k = bytescan_first_out16(bytescan_text16(bytescan_load16(p + i)));
+
+		if (k < 16)
+			return i + k;
+	}
+	return i + bytescan_text_words(p + i, n - i);
 }
 
 static inline __m128i bytescan_printable16(__m128i x)
@@ -295,6 +338,11 @@ static inline size_t bytescan_name(const uint8_t *p, size_t n)
 static inline size_t bytescan_json(const uint8_t *p, size_t n)
 {
 	return BYTESCAN_PICK(bytescan_json)(p, n);
+}
+
+static inline size_t bytescan_text(const uint8_t *p, size_t n)
+{
+	return BYTESCAN_PICK(bytescan_text)(p, n);
 }
 
 static inline size_t bytescan_lower(uint8_t *dst, const uint8_t *src, size_t n)

@@ -47,12 +47,19 @@ static bool copy_bounded(char *dst, size_t dst_size, const char *src, size_t len
 	return fits;
 }
 
-/* Replace control bytes so a hostile header can't inject terminal escapes. */
-static void sanitize_printable(char *s)
+/*
+ * copy_bounded(), then control bytes replaced so a hostile header can't
+ * inject terminal escapes (up to a NUL, where the string now ends).
+ */
+static bool copy_text(char *dst, size_t dst_size, const char *src, size_t len)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
+	bool fits = copy_bounded(dst, dst_size, src, len);
+	size_t n = fits ? len : dst_size - 1;
+
+	for (size_t i = bytescan_text((const uint8_t *)dst, n); i < n && dst[i]; i++)
+		if (!bytescan_is_text((uint8_t)dst[i]))
+			dst[i] = '?';
+	return fits;
 }
 
 /* Query parameters that carry a credential (Gemini/Vertex ?key=, Azure ?api-key=, OAuth...). */
@@ -111,17 +118,14 @@ static void scrub_query(struct request *req)
 void request_set_line(struct request *req, const char *method, size_t method_len,
 		      const char *target, size_t target_len)
 {
-	copy_bounded(req->method, sizeof(req->method), method, method_len);
-	req->path_truncated = !copy_bounded(req->path, sizeof(req->path), target, target_len);
-	sanitize_printable(req->method);
-	sanitize_printable(req->path);
+	copy_text(req->method, sizeof(req->method), method, method_len);
+	req->path_truncated = !copy_text(req->path, sizeof(req->path), target, target_len);
 	scrub_query(req);
 }
 
 void request_set_authority(struct request *req, const char *v, size_t len)
 {
-	copy_bounded(req->authority, sizeof(req->authority), v, len);
-	sanitize_printable(req->authority);
+	copy_text(req->authority, sizeof(req->authority), v, len);
 }
 
 /*
@@ -228,8 +232,7 @@ static void note_known(struct request *req, enum known_header kh, const char *v,
 		copy_bounded(c->x_amz_date, sizeof(c->x_amz_date), v, len);
 		break;
 	case KH_USER_AGENT:
-		copy_bounded(c->user_agent, sizeof(c->user_agent), v, len);
-		sanitize_printable(c->user_agent);
+		copy_text(c->user_agent, sizeof(c->user_agent), v, len);
 		break;
 	case KH_OTHER:
 		break;

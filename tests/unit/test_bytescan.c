@@ -34,6 +34,7 @@ static const struct scanner scanners[] = {
 	{ "value", bytescan_is_value, bytescan_value_words, FAST(bytescan_value), 'v' },
 	{ "name", bytescan_is_name, bytescan_name_words, FAST(bytescan_name), 'N' },
 	{ "json", bytescan_is_json, bytescan_json_words, FAST(bytescan_json), 'j' },
+	{ "text", bytescan_is_text, bytescan_text_words, FAST(bytescan_text), 0xc3 },
 };
 
 static size_t byte_loop(const struct scanner *s, const uint8_t *p, size_t n)
@@ -72,6 +73,7 @@ static void test_classes(void **state)
 				 letter || (c >= '0' && c <= '9') || c == '-');
 		assert_int_equal(bytescan_is_json((uint8_t)c),
 				 c >= 0x20 && c <= 0x7f && c != '"' && c != '\\');
+		assert_int_equal(bytescan_is_text((uint8_t)c), c >= 0x20 && c != 0x7f);
 	}
 }
 
