@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "authtrace.h"
+#include "digest.h"
 #include "http1.h"
 #include "http2.h"
 
@@ -775,41 +776,6 @@ static void walk_stream(struct conn_table *t, struct conn *c, const struct conn_
 }
 
 /*
- * A digest of a write's first bytes, compared with the previous write's to
- * spot retries.  Four independent lanes of 8 bytes each, so that the
- * multiplies overlap instead of waiting for one another (a byte-wise hash
- * of every request write was a tenth of the collector's time, a one-lane
- * word-wise one still 6 cycles per 8 bytes).  Not cryptographic: a
- * collision needs the same length and the same response offset too.
- */
-static uint64_t mix_word(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 29);
-}
-
-static uint64_t write_digest(const uint8_t *p, size_t n)
-{
-	uint64_t lane[4] = { 0xcbf29ce484222325ULL ^ n, 1, 2, 3 }, w, h;
-	size_t i = 0;
-
-	for (; i + 32 <= n; i += 32) {
-		for (unsigned l = 0; l < 4; l++) {
-			memcpy(&w, p + i + 8 * l, 8);
-			lane[l] = mix_word(lane[l], w);
-		}
-	}
-	h = mix_word(mix_word(mix_word(lane[0], lane[1]), lane[2]), lane[3]);
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		h = mix_word(h, w);
-	}
-	for (; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-/*
  * OpenSSL requires a failed SSL_write (WANT_READ/WANT_WRITE, e.g. during
  * the handshake) to be retried with the same buffer; an entry probe sees
  * each attempt.  A write that starts a request and is identical to the
@@ -820,7 +786,7 @@ static uint64_t write_digest(const uint8_t *p, size_t n)
 static bool is_retried_write(struct conn *c, const struct conn_chunk *ch)
 {
 	size_t hashed = ch->data_len < RETRY_HASH_BYTES ? ch->data_len : RETRY_HASH_BYTES;
-	uint64_t h = write_digest(ch->data, hashed);
+	uint64_t h = digest_bytes(ch->data, hashed);
 	/* a repeat of the write that is the tail of the head being reassembled */
 	bool head_tail = c->buf_len >= ch->len && ch->data_len <= ch->len &&
 			 memcmp(c->buf + c->buf_len - ch->len, ch->data, ch->data_len) == 0;
