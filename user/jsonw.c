@@ -14,13 +14,42 @@ void jsonw_init(struct jsonw *w, char *buf, size_t cap)
 	w->need_comma = false;
 }
 
+/*
+ * memcpy() for the short pieces a line is made of (numbers, names, short
+ * strings), without a call: two overlapping words read and written within
+ * s[0..n) and d[0..n).
+ */
+static inline void copy_piece(char *d, const char *s, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		uint64_t head, tail;
+
+		memcpy(&head, s, 8);
+		memcpy(&tail, s + n - 8, 8);
+		memcpy(d, &head, 8);
+		memcpy(d + n - 8, &tail, 8);
+	} else if (n >= 4 && n < 8) {
+		uint32_t head, tail;
+
+		memcpy(&head, s, 4);
+		memcpy(&tail, s + n - 4, 4);
+		memcpy(d, &head, 4);
+		memcpy(d + n - 4, &tail, 4);
+	} else if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	} else {
+		memcpy(d, s, n);
+	}
+}
+
 static void put(struct jsonw *w, const char *s, size_t n)
 {
 	if (w->len + n >= w->cap) {
 		w->overflow = true;
 		return;
 	}
-	memcpy(w->buf + w->len, s, n);
+	copy_piece(w->buf + w->len, s, n);
 	w->len += n;
 	w->buf[w->len] = '\0';
 }
@@ -126,7 +155,7 @@ static void put_string(struct jsonw *w, const char *s, size_t n)
 	while (i < n) {
 		size_t run = bytescan_json(p + i, n - i), used;
 
-		memcpy(d, p + i, run);
+		copy_piece(d, (const char *)p + i, run);
 		d += run;
 		i += run;
 		if (i < n) {
