@@ -12,9 +12,10 @@
 
 uint64_t digest_bytes(const uint8_t *p, size_t n);
 
-/* The two implementations digest_bytes() picks from, for the tests. */
-uint64_t digest_bytes_mix(const uint8_t *p, size_t n);
-uint64_t digest_bytes_crc(const uint8_t *p, size_t n);   /* 0 if the CPU has no CRC32C */
-int digest_has_crc(void);
+/* The implementations digest_bytes() picks from when compiling, for the tests. */
+uint64_t digest_bytes_words(const uint8_t *p, size_t n);
+#ifdef __SSE2__
+uint64_t digest_bytes_simd(const uint8_t *p, size_t n);
+#endif
 
 #endif
