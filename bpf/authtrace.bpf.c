@@ -331,17 +331,62 @@ static __always_inline bool note_active(__u32 tgid)
 	return true;
 }
 
+/* A socket: its inode's address and number, which an fd reused for another never has both of. */
+struct at_sock_id {
+	__u64 inode;
+	__u64 ino;
+};
+
+/*
+ * Sockets whose stream started with a TLS record, keyed by (tgid, fd) as
+ * AT_CONN_FD connections (dir 0).  The cleartext path returns at once for
+ * them: node and Bun do their socket I/O themselves, so every TLS record
+ * they send or receive passes the syscall tracepoints, and was checked
+ * byte by byte (a stream offset, a resume point, a read of its first
+ * byte; for reads, a pending entry written and deleted) to learn the same
+ * thing again.  An fd reused without close(2) (dup2, close_range) holds
+ * another socket, which does not match the entry.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);   /* one evicted only takes the long way again */
+	__type(key, struct at_conn_key);
+	__type(value, struct at_sock_id);
+} tls_sockets SEC(".maps");
+
+static __always_inline struct at_conn_key sock_key(__u32 tgid, __u64 conn)
+{
+	struct at_conn_key key = { .conn = conn, .tgid = tgid, .dir = 0 };
+
+	return key;
+}
+
+static __always_inline bool is_tls_socket(__u32 tgid, int fd, const struct at_sock_id *id)
+{
+	struct at_conn_key key = sock_key(tgid, AT_CONN_FD | (__u32)fd);
+	struct at_sock_id *known = bpf_map_lookup_elem(&tls_sockets, &key);
+
+	return known && known->inode == id->inode && known->ino == id->ino;
+}
+
 /*
  * Cleartext sockets also carry TLS records and binary bodies: copy only
  * what can be HTTP/1, text from its first byte.  TLS records start with
- * 0x14..0x17 and are never copied.
+ * 0x14..0x17 and are never copied; a stream that starts with one is TLS
+ * to its end, and its socket is remembered as such.
  */
-static __always_inline bool starts_like_text(const __u8 *buf)
+static __always_inline bool starts_like_text(const __u8 *buf, bool stream_start, __u32 tgid,
+					     __u64 conn, const struct at_sock_id *sock)
 {
 	__u8 c;
 
 	if (bpf_probe_read_user(&c, 1, buf))
 		return false;
+	if (stream_start && c >= 0x14 && c <= 0x17) {
+		struct at_conn_key key = sock_key(tgid, conn);
+
+		bpf_map_update_elem(&tls_sockets, &key, sock, BPF_ANY);
+	}
 	return (c >= 0x20 && c < 0x7f) || c == '\r' || c == '\n' || c == '\t';
 }
 
@@ -351,7 +396,7 @@ static __always_inline bool starts_like_text(const __u8 *buf)
  * the stream stays exact.
  */
 static __always_inline int capture(__u64 conn, const __u8 *buf, __u64 len, __u16 hook, __u8 dir,
-				   bool text_only)
+				   const struct at_sock_id *sock)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct at_conn_key key = { .conn = conn, .tgid = pid_tgid >> 32, .dir = dir };
@@ -375,7 +420,7 @@ static __always_inline int capture(__u64 conn, const __u8 *buf, __u64 len, __u16
 	 * collector asks the socket for its peer address when it sees them,
 	 * and a client may be gone a tick later.
 	 */
-	w.wake = text_only && fresh;
+	w.wake = sock && fresh;
 
 	if (dir == AT_DIR_IN && response_done(&key)) {
 		count(AT_CNT_SKIPPED_BYTES, len);
@@ -383,7 +428,8 @@ static __always_inline int capture(__u64 conn, const __u8 *buf, __u64 len, __u16
 	}
 
 	w.start = resume_point(&key, w.tmpl.stream_off);
-	if (w.start >= len || (text_only && !starts_like_text(buf + w.start))) {
+	if (w.start >= len ||
+	    (sock && !starts_like_text(buf + w.start, fresh && w.start == 0, key.tgid, conn, sock))) {
 		count(AT_CNT_SKIPPED_BYTES, len);
 		return 0;
 	}
@@ -416,13 +462,13 @@ struct {
 SEC("uprobe")
 int BPF_KPROBE(ssl_write, void *ssl, const void *buf, int num)
 {
-	return capture((__u64)ssl, buf, num > 0 ? (__u64)num : 0, AT_HOOK_SSL_WRITE, AT_DIR_OUT, false);
+	return capture((__u64)ssl, buf, num > 0 ? (__u64)num : 0, AT_HOOK_SSL_WRITE, AT_DIR_OUT, NULL);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(ssl_write_ex, void *ssl, const void *buf, size_t num)
 {
-	return capture((__u64)ssl, buf, num, AT_HOOK_SSL_WRITE_EX, AT_DIR_OUT, false);
+	return capture((__u64)ssl, buf, num, AT_HOOK_SSL_WRITE_EX, AT_DIR_OUT, NULL);
 }
 
 static __always_inline int save_read(__u64 ssl, __u64 buf, __u64 readbytes, __u16 hook)
@@ -474,7 +520,7 @@ int BPF_KRETPROBE(ssl_read_ret, int ret)
 	} else {
 		n = (__u64)ret;
 	}
-	return capture(args.ssl, (const __u8 *)args.buf, n, args.hook, AT_DIR_IN, false);
+	return capture(args.ssl, (const __u8 *)args.buf, n, args.hook, AT_DIR_IN, NULL);
 }
 
 /* Forget the kernel-side state of a connection (both directions). */
@@ -561,11 +607,16 @@ static __always_inline struct inode *fd_inode(int fd)
 #define S_IFMT   00170000
 #define S_IFSOCK 0140000
 
-static __always_inline bool fd_is_socket(int fd)
+/* Whether fd is a socket; if so, which one into *id. */
+static __always_inline bool fd_socket(int fd, struct at_sock_id *id)
 {
 	struct inode *inode = fd_inode(fd);
 
-	return inode && (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK;
+	if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return false;
+	id->inode = (__u64)inode;
+	id->ino = BPF_CORE_READ(inode, i_ino);
+	return true;
 }
 
 static __always_inline bool is_traced(__u32 tgid, __u32 *flags)
@@ -783,16 +834,19 @@ static __always_inline int socket_write(int fd, const __u8 *buf, __u64 len, __u1
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
+	struct at_sock_id sock;
 	__u64 *ssl;
 
-	if (!is_traced(pid_tgid >> 32, NULL) || !fd_is_socket(fd))
+	if (!is_traced(pid_tgid >> 32, NULL) || !fd_socket(fd, &sock))
 		return 0;
 	ssl = bpf_map_lookup_elem(&in_handshake, &tid);
 	if (ssl) {
 		report_conn_event(AT_EV_SSL_FD, pid_tgid, *ssl, (__u32)fd);
 		return 0;
 	}
-	return capture(AT_CONN_FD | (__u32)fd, buf, len, hook, AT_DIR_OUT, true);
+	if (is_tls_socket(pid_tgid >> 32, fd, &sock))
+		return 0;
+	return capture(AT_CONN_FD | (__u32)fd, buf, len, hook, AT_DIR_OUT, &sock);
 }
 
 SEC("tracepoint/syscalls/sys_enter_write")
@@ -816,6 +870,7 @@ struct iov_walk {
 	const struct iovec *iov;
 	__u64 n;
 	int fd;
+	struct at_sock_id sock;
 };
 
 static long writev_one(__u32 i, void *ctx)
@@ -825,7 +880,7 @@ static long writev_one(__u32 i, void *ctx)
 
 	if (i >= w->n || bpf_probe_read_user(&v, sizeof(v), &w->iov[i]))
 		return 1;
-	capture(AT_CONN_FD | (__u32)w->fd, v.iov_base, v.iov_len, AT_HOOK_WRITEV, AT_DIR_OUT, true);
+	capture(AT_CONN_FD | (__u32)w->fd, v.iov_base, v.iov_len, AT_HOOK_WRITEV, AT_DIR_OUT, &w->sock);
 	return 0;
 }
 
@@ -838,13 +893,15 @@ int handle_writev(struct trace_event_raw_sys_enter *ctx)
 	__u32 tid = (__u32)pid_tgid;
 	__u64 *ssl;
 
-	if (!is_traced(pid_tgid >> 32, NULL) || !fd_is_socket(w.fd))
+	if (!is_traced(pid_tgid >> 32, NULL) || !fd_socket(w.fd, &w.sock))
 		return 0;
 	ssl = bpf_map_lookup_elem(&in_handshake, &tid);
 	if (ssl) {
 		report_conn_event(AT_EV_SSL_FD, pid_tgid, *ssl, (__u32)w.fd);
 		return 0;
 	}
+	if (is_tls_socket(pid_tgid >> 32, w.fd, &w.sock))
+		return 0;
 	bpf_loop(WRITEV_MAX_IOV, writev_one, &w, 0);
 	return 0;
 }
@@ -852,6 +909,7 @@ int handle_writev(struct trace_event_raw_sys_enter *ctx)
 /* Socket reads: the buffer is known at entry, the length at exit. */
 struct sys_read_args {
 	__u64 buf;
+	struct at_sock_id sock;
 	int fd;
 	__u16 hook;
 };
@@ -871,7 +929,8 @@ static __always_inline int socket_read_enter(int fd, __u64 buf, __u16 hook)
 
 	/* inside SSL_read or a handshake the bytes are TLS records */
 	if (!is_traced(pid_tgid >> 32, NULL) || bpf_map_lookup_elem(&pending_reads, &tid) ||
-	    bpf_map_lookup_elem(&in_handshake, &tid) || !fd_is_socket(fd))
+	    bpf_map_lookup_elem(&in_handshake, &tid) || !fd_socket(fd, &a.sock) ||
+	    is_tls_socket(pid_tgid >> 32, fd, &a.sock))
 		return 0;
 	bpf_map_update_elem(&pending_sysreads, &tid, &a, BPF_ANY);
 	return 0;
@@ -890,7 +949,7 @@ static __always_inline int socket_read_exit(long ret)
 	if (ret <= 0)
 		return 0;
 	return capture(AT_CONN_FD | (__u32)args.fd, (const __u8 *)args.buf, (__u64)ret, args.hook,
-		       AT_DIR_IN, true);
+		       AT_DIR_IN, &args.sock);
 }
 
 SEC("tracepoint/syscalls/sys_enter_read")
@@ -924,10 +983,13 @@ int handle_close(struct trace_event_raw_sys_enter *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	int fd = (int)ctx->args[0];
 	__u64 conn = AT_CONN_FD | (__u32)fd;
+	struct at_conn_key key = sock_key(pid_tgid >> 32, conn);
+	struct at_sock_id sock;
 
-	if (!is_traced(pid_tgid >> 32, NULL) || !fd_is_socket(fd))
+	if (!is_traced(pid_tgid >> 32, NULL) || !fd_socket(fd, &sock))
 		return 0;
 	forget_conn(pid_tgid >> 32, conn);
+	bpf_map_delete_elem(&tls_sockets, &key);
 	report_conn_event(AT_EV_CLOSE, pid_tgid, conn, (__u32)fd);
 	return 0;
 }

@@ -11,6 +11,7 @@ all_tests() {
 	echo curl-http1-command python-urllib-command node-https-fetch-command \
 		grandchild-sh-curl pid-attach-keepalive node-pid-attach response-401-joined \
 		text-view-and-output-file exit-status-ci cleartext-proxy-seed001 peer-address \
+		tls-fd-reused-for-cleartext \
 		hostile-one-byte-writes hostile-huge-header hostile-many-headers hostile-garbage \
 		hostile-torn hostile-split-name hostile-concurrent hostile-churn foreign-hints exec-in-place \
 		many-children \
@@ -31,6 +32,7 @@ register_tests() {
 	run_test exit-status-ci t_exit_status
 	run_test cleartext-proxy-seed001 t_cleartext
 	run_test peer-address t_peer
+	run_test tls-fd-reused-for-cleartext t_fd_reuse
 	for c in one-byte-writes huge-header many-headers garbage torn split-name concurrent churn; do
 		run_test "hostile-$c" "t_hostile_${c//-/_}"
 	done
@@ -204,6 +206,17 @@ t_cleartext() {
 		'finding:1:cleartext-credential' 'req:2:method="GET"' \
 		'req:3:comm="node"' 'req:3:credentials.0.kind="anthropic-api-key"' "fp:3:$API_KEY" \
 		'resp:0:status=200'
+}
+
+# A socket known as TLS (its stream began with a record) is skipped by the
+# cleartext path; another socket dup2'd onto its fd is not, and is reported.
+t_fd_reuse() {
+	at_json "$T/out.json" --fail-on never -- \
+		python3 "$CLIENTS/fd_reuse_client.py" "$WORK/cert.pem" "$PORT" "$PLAIN_PORT"
+	expect_status 0 $? "authtrace -- fd_reuse_client" || return 1
+	$CHECK "$T/out.json" requests=3 'req:0:tls=true' 'req:1:tls=true' 'req:2:tls=false' \
+		'req:2:path="/v1/models?after=dup2"' 'req:2:credentials.0.kind="anthropic-api-key"' \
+		"fp:2:$API_KEY"
 }
 
 # The server's address for socket-BIO TLS clients (learned from the handshake's socket).
