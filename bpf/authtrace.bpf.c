@@ -370,19 +370,34 @@ static __always_inline bool is_tls_socket(__u32 tgid, int fd, const struct at_so
 }
 
 /*
+ * Whether the n bytes at buf start with a TLS record header: a content type
+ * (0x14..0x17), then version 3.0..3.4.  The first bytes authtrace sees of a
+ * cleartext stream can be a binary body (-p during an upload); they look
+ * like this about once in a million, and a socket taken for TLS would hide
+ * its later requests.
+ */
+static __always_inline bool starts_tls_record(const __u8 *buf, __u64 n)
+{
+	__u8 h[3];
+
+	return n >= sizeof(h) && !bpf_probe_read_user(h, sizeof(h), buf) && h[0] >= 0x14 &&
+	       h[0] <= 0x17 && h[1] == 3 && h[2] <= 4;
+}
+
+/*
  * Cleartext sockets also carry TLS records and binary bodies: copy only
  * what can be HTTP/1, text from its first byte.  TLS records start with
  * 0x14..0x17 and are never copied; a stream that starts with one is TLS
  * to its end, and its socket is remembered as such.
  */
-static __always_inline bool starts_like_text(const __u8 *buf, bool stream_start, __u32 tgid,
-					     __u64 conn, const struct at_sock_id *sock)
+static __always_inline bool starts_like_text(const __u8 *buf, __u64 n, bool stream_start,
+					     __u32 tgid, __u64 conn, const struct at_sock_id *sock)
 {
 	__u8 c;
 
 	if (bpf_probe_read_user(&c, 1, buf))
 		return false;
-	if (stream_start && c >= 0x14 && c <= 0x17) {
+	if (stream_start && c >= 0x14 && c <= 0x17 && starts_tls_record(buf, n)) {
 		struct at_conn_key key = sock_key(tgid, conn);
 
 		bpf_map_update_elem(&tls_sockets, &key, sock, BPF_ANY);
@@ -429,7 +444,8 @@ static __always_inline int capture(__u64 conn, const __u8 *buf, __u64 len, __u16
 
 	w.start = resume_point(&key, w.tmpl.stream_off);
 	if (w.start >= len ||
-	    (sock && !starts_like_text(buf + w.start, fresh && w.start == 0, key.tgid, conn, sock))) {
+	    (sock && !starts_like_text(buf + w.start, len - w.start, fresh && w.start == 0, key.tgid,
+				       conn, sock))) {
 		count(AT_CNT_SKIPPED_BYTES, len);
 		return 0;
 	}
