@@ -98,6 +98,25 @@ static inline size_t bytescan_name_words(const uint8_t *p, size_t n)
 	return i;
 }
 
+/*
+ * The run of a class at p[0..n) for classes whose words can only be tested
+ * whole (word_in: all 8 bytes in the class): words while they are, then
+ * bytes.  Always inlined, so that the two tests are known and inlined.
+ */
+static inline __attribute__((always_inline)) size_t
+bytescan_run8(const uint8_t *p, size_t n, bool (*word_in)(uint64_t), bool (*byte_in)(uint8_t))
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		if (!word_in(swar_load(p + i)))
+			break;
+	}
+	while (i < n && byte_in(p[i]))
+		i++;
+	return i;
+}
+
 /* whether all 8 bytes of x are copied into JSON as they are */
 static inline bool bytescan_json_word(uint64_t x)
 {
@@ -107,30 +126,17 @@ static inline bool bytescan_json_word(uint64_t x)
 
 static inline size_t bytescan_json_words(const uint8_t *p, size_t n)
 {
-	size_t i = 0;
+	return bytescan_run8(p, n, bytescan_json_word, bytescan_is_json);
+}
 
-	for (; i + 8 <= n; i += 8) {
-		if (!bytescan_json_word(swar_load(p + i)))
-			break;
-	}
-	while (i < n && bytescan_is_json(p[i]))
-		i++;
-	return i;
+static inline bool bytescan_text_word(uint64_t x)
+{
+	return !(swar_any_below(x, 0x20) || swar_any_equal(x, 0x7f));
 }
 
 static inline size_t bytescan_text_words(const uint8_t *p, size_t n)
 {
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x = swar_load(p + i);
-
-		if (swar_any_below(x, 0x20) || swar_any_equal(x, 0x7f))
-			break;
-	}
-	while (i < n && bytescan_is_text(p[i]))
-		i++;
-	return i;
+	return bytescan_run8(p, n, bytescan_text_word, bytescan_is_text);
 }
 
 /*
@@ -196,6 +202,26 @@ static inline unsigned bytescan_first_out16(__m128i in_class)
 	return out ? (unsigned)__builtin_ctz(out) : 16;
 }
 
+/*
+ * The run of a class at p[0..n): 16-byte blocks while they are whole in the
+ * class (in_class16 marks its bytes 0xff), then the word version for the
+ * rest.  Always inlined, so that the two functions are known and inlined.
+ */
+static inline __attribute__((always_inline)) size_t
+bytescan_run16(const uint8_t *p, size_t n, __m128i (*in_class16)(__m128i),
+	       size_t (*words)(const uint8_t *, size_t))
+{
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		unsigned k = bytescan_first_out16(in_class16(bytescan_load16(p + i)));
+
+		if (k < 16)
+			return i + k;
+	}
+	return i + words(p + i, n - i);
+}
+
 static inline __m128i bytescan_value16(__m128i x)
 {
 	__m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\n')),
@@ -233,15 +259,7 @@ static inline __m128i bytescan_text16(__m128i x)
 
 static inline size_t bytescan_text_sse2(const uint8_t *p, size_t n)
 {
-	size_t i = 0;
-
-	for (; i + 16 <= n; i += 16) {
-		unsigned k = bytescan_first_out16(bytescan_text16(bytescan_load16(p + i)));
-
-		if (k < 16)
-			return i + k;
-	}
-	return i + bytescan_text_words(p + i, n - i);
+	return bytescan_run16(p, n, bytescan_text16, bytescan_text_words);
 }
 
 static inline __m128i bytescan_printable16(__m128i x)
@@ -258,41 +276,17 @@ static inline __m128i bytescan_lowered16(__m128i x)
 
 static inline size_t bytescan_value_sse2(const uint8_t *p, size_t n)
 {
-	size_t i = 0;
-
-	for (; i + 16 <= n; i += 16) {
-		unsigned k = bytescan_first_out16(bytescan_value16(bytescan_load16(p + i)));
-
-		if (k < 16)
-			return i + k;
-	}
-	return i + bytescan_value_words(p + i, n - i);
+	return bytescan_run16(p, n, bytescan_value16, bytescan_value_words);
 }
 
 static inline size_t bytescan_name_sse2(const uint8_t *p, size_t n)
 {
-	size_t i = 0;
-
-	for (; i + 16 <= n; i += 16) {
-		unsigned k = bytescan_first_out16(bytescan_name16(bytescan_load16(p + i)));
-
-		if (k < 16)
-			return i + k;
-	}
-	return i + bytescan_name_words(p + i, n - i);
+	return bytescan_run16(p, n, bytescan_name16, bytescan_name_words);
 }
 
 static inline size_t bytescan_json_sse2(const uint8_t *p, size_t n)
 {
-	size_t i = 0;
-
-	for (; i + 16 <= n; i += 16) {
-		unsigned k = bytescan_first_out16(bytescan_json16(bytescan_load16(p + i)));
-
-		if (k < 16)
-			return i + k;
-	}
-	return i + bytescan_json_words(p + i, n - i);
+	return bytescan_run16(p, n, bytescan_json16, bytescan_json_words);
 }
 
 static inline size_t bytescan_lower_sse2(uint8_t *dst, const uint8_t *src, size_t n)
