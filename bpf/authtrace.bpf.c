@@ -384,24 +384,25 @@ static __always_inline bool starts_tls_record(const __u8 *buf, __u64 n)
 	       h[0] <= 0x17 && h[1] == 3 && h[2] <= 4;
 }
 
+/* The socket of a stream that started with a TLS record: TLS to its end. */
+static __always_inline void remember_tls_socket(__u32 tgid, __u64 conn, const struct at_sock_id *sock)
+{
+	struct at_conn_key key = sock_key(tgid, conn);
+
+	bpf_map_update_elem(&tls_sockets, &key, sock, BPF_ANY);
+}
+
 /*
  * Cleartext sockets also carry TLS records and binary bodies: copy only
  * what can be HTTP/1, text from its first byte.  TLS records start with
- * 0x14..0x17 and are never copied; a stream that starts with one is TLS
- * to its end, and its socket is remembered as such.
+ * 0x14..0x17 and are never copied.
  */
-static __always_inline bool starts_like_text(const __u8 *buf, __u64 n, bool stream_start,
-					     __u32 tgid, __u64 conn, const struct at_sock_id *sock)
+static __always_inline bool starts_like_text(const __u8 *buf)
 {
 	__u8 c;
 
 	if (bpf_probe_read_user(&c, 1, buf))
 		return false;
-	if (stream_start && c >= 0x14 && c <= 0x17 && starts_tls_record(buf, n)) {
-		struct at_conn_key key = sock_key(tgid, conn);
-
-		bpf_map_update_elem(&tls_sockets, &key, sock, BPF_ANY);
-	}
 	return (c >= 0x20 && c < 0x7f) || c == '\r' || c == '\n' || c == '\t';
 }
 
@@ -443,9 +444,9 @@ static __always_inline int capture(__u64 conn, const __u8 *buf, __u64 len, __u16
 	}
 
 	w.start = resume_point(&key, w.tmpl.stream_off);
-	if (w.start >= len ||
-	    (sock && !starts_like_text(buf + w.start, len - w.start, fresh && w.start == 0, key.tgid,
-				       conn, sock))) {
+	if (sock && fresh && w.start == 0 && starts_tls_record(buf, len))
+		remember_tls_socket(key.tgid, conn, sock);
+	if (w.start >= len || (sock && !starts_like_text(buf + w.start))) {
 		count(AT_CNT_SKIPPED_BYTES, len);
 		return 0;
 	}
