@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "swar.h"
 
@@ -202,16 +203,54 @@ static inline unsigned bytescan_first_out16(__m128i in_class)
 	return out ? (unsigned)__builtin_ctz(out) : 16;
 }
 
+/* Bytes p[0..8) and p[n-8..n) (8 <= n <= 16) as one block: lanes 8..15 are p[n-8..n). */
+static inline __m128i bytescan_load_ends8(const uint8_t *p, size_t n)
+{
+	return _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)p),
+				  _mm_loadl_epi64((const __m128i *)(p + n - 8)));
+}
+
+/* Bytes p[0..4) and p[n-4..n) (4 <= n <= 8) in lanes 0..7; the other lanes are 0. */
+static inline __m128i bytescan_load_ends4(const uint8_t *p, size_t n)
+{
+	uint32_t head, tail;
+
+	memcpy(&head, p, 4);
+	memcpy(&tail, p + n - 4, 4);
+	return _mm_cvtsi64_si128((long long)((uint64_t)tail << 32 | head));
+}
+
 /*
- * The run of a class at p[0..n): 16-byte blocks while they are whole in the
- * class (in_class16 marks its bytes 0xff), then the word version for the
- * rest.  Always inlined, so that the two functions are known and inlined.
+ * Where the first byte out of the class is, given the out-of-class lane
+ * bits of two overlapping loads of p[0..n): lanes 0..half-1 hold
+ * p[0..half), lanes half..2*half-1 hold p[n-half..n).  The overlap needs no
+ * care: a lane of the second load that is out of the class while every
+ * lane of the first is in it lies beyond the first load.
+ */
+static inline size_t bytescan_first_out_ends(unsigned out, size_t n, unsigned half)
+{
+	unsigned low = out & ((1u << half) - 1);
+
+	if (low)
+		return (size_t)__builtin_ctz(low);
+	out >>= half;
+	return out ? n - half + (size_t)__builtin_ctz(out) : n;
+}
+
+/*
+ * The run of a class at p[0..n) (in_class16 marks its bytes 0xff): 16-byte
+ * blocks while they are whole in the class, then the rest as the last 16
+ * bytes again, or, for n < 16, as two overlapping halves (most strings a
+ * line is made of are that short).  Only n < 4 takes the word version's
+ * byte loop.  Always inlined, so that the two functions are known and
+ * inlined.
  */
 static inline __attribute__((always_inline)) size_t
 bytescan_run16(const uint8_t *p, size_t n, __m128i (*in_class16)(__m128i),
 	       size_t (*words)(const uint8_t *, size_t))
 {
 	size_t i = 0;
+	unsigned out;
 
 	for (; i + 16 <= n; i += 16) {
 		unsigned k = bytescan_first_out16(in_class16(bytescan_load16(p + i)));
@@ -219,7 +258,23 @@ bytescan_run16(const uint8_t *p, size_t n, __m128i (*in_class16)(__m128i),
 		if (k < 16)
 			return i + k;
 	}
-	return i + words(p + i, n - i);
+	if (i == n)
+		return n;
+	if (n >= 16) {
+		/* bytes before i were in the class: the first out is at i or later */
+		unsigned k = bytescan_first_out16(in_class16(bytescan_load16(p + n - 16)));
+
+		return k < 16 ? n - 16 + k : n;
+	}
+	if (n >= 8) {
+		out = ~(unsigned)_mm_movemask_epi8(in_class16(bytescan_load_ends8(p, n))) & 0xffffu;
+		return bytescan_first_out_ends(out, n, 8);
+	}
+	if (n >= 4) {
+		out = ~(unsigned)_mm_movemask_epi8(in_class16(bytescan_load_ends4(p, n))) & 0xffu;
+		return bytescan_first_out_ends(out, n, 4);
+	}
+	return words(p, n);
 }
 
 static inline __m128i bytescan_value16(__m128i x)
@@ -307,6 +362,17 @@ static inline size_t bytescan_lower_sse2(uint8_t *dst, const uint8_t *src, size_
 
 		if (bytescan_first_out16(bytescan_printable16(x)) == 16) {
 			_mm_storeu_si128((__m128i *)(dst + n - 16), bytescan_lowered16(x));
+			return n;
+		}
+	}
+	/* a short name, all printable (the usual case): its two ends at once */
+	if (n >= 8 && n < 16) {
+		__m128i x = bytescan_load_ends8(src, n);
+
+		if (bytescan_first_out16(bytescan_printable16(x)) == 16) {
+			x = bytescan_lowered16(x);
+			_mm_storel_epi64((__m128i *)dst, x);
+			_mm_storel_epi64((__m128i *)(dst + n - 8), _mm_unpackhi_epi64(x, x));
 			return n;
 		}
 	}
