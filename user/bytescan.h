@@ -376,6 +376,18 @@ static inline size_t bytescan_lower_sse2(uint8_t *dst, const uint8_t *src, size_
 			return n;
 		}
 	}
+	if (n >= 4 && n < 8) {
+		__m128i x = bytescan_load_ends4(src, n);
+
+		if ((~(unsigned)_mm_movemask_epi8(bytescan_printable16(x)) & 0xffu) == 0) {
+			uint64_t ends = (uint64_t)_mm_cvtsi128_si64(bytescan_lowered16(x));
+			uint32_t head = (uint32_t)ends, tail = (uint32_t)(ends >> 32);
+
+			memcpy(dst, &head, 4);
+			memcpy(dst + n - 4, &tail, 4);
+			return n;
+		}
+	}
 	return i + bytescan_lower_words(dst + i, src + i, n - i);
 }
 
