@@ -65,13 +65,58 @@ static bool copy_text(char *dst, size_t dst_size, const char *src, size_t len)
 /* Query parameters that carry a credential (Gemini/Vertex ?key=, Azure ?api-key=, OAuth...). */
 static bool is_secret_param(const char *name, size_t len)
 {
-	static const char *const names[] = { "key", "api-key", "api_key", "apikey", "access_token",
-					     "token", "x-goog-api-key", "x-amz-security-token",
-					     "x-amz-signature", "x-amz-credential", "sig", "signature" };
+#define SECRET_PARAM(s) { s, sizeof(s) - 1 }
+	static const struct {
+		const char *name;
+		size_t len;
+	} params[] = {
+		SECRET_PARAM("key"), SECRET_PARAM("api-key"), SECRET_PARAM("api_key"),
+		SECRET_PARAM("apikey"), SECRET_PARAM("access_token"), SECRET_PARAM("token"),
+		SECRET_PARAM("x-goog-api-key"), SECRET_PARAM("x-amz-security-token"),
+		SECRET_PARAM("x-amz-signature"), SECRET_PARAM("x-amz-credential"), SECRET_PARAM("sig"),
+		SECRET_PARAM("signature"),
+	};
+#undef SECRET_PARAM
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == len && strncasecmp(names[i], name, len) == 0)
+	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
+		if (params[i].len == len && strncasecmp(params[i].name, name, len) == 0)
 			return true;
+	return false;
+}
+
+/*
+ * The query parameter at p (NUL-terminated): *n, its length up to '&', ';'
+ * or the end; *nl, its name's, up to its first '=' (all of it if none).
+ */
+static void query_param(const char *p, size_t *n, size_t *nl)
+{
+	size_t i = 0, eq = SIZE_MAX;
+
+	for (; p[i] && p[i] != '&' && p[i] != ';'; i++)
+		if (p[i] == '=' && eq == SIZE_MAX)
+			eq = i;
+	*n = i;
+	*nl = eq < i ? eq : i;
+}
+
+/* A parameter named like a credential, with a value to hide. */
+static bool is_secret_assignment(const char *p, size_t n, size_t nl)
+{
+	return nl + 1 < n && is_secret_param(p, nl);
+}
+
+static bool query_has_secret(const char *p)
+{
+	while (*p) {
+		size_t n, nl;
+
+		query_param(p, &n, &nl);
+		if (is_secret_assignment(p, n, nl))
+			return true;
+		p += n;
+		if (*p)
+			p++;
+	}
 	return false;
 }
 
@@ -82,18 +127,18 @@ static void scrub_query(struct request *req)
 	const char *p = req->path, *q = strchr(p, '?');
 	size_t o;
 
-	if (!q)
+	/* most queries have nothing to hide: leave them without copying */
+	if (!q || !query_has_secret(q + 1))
 		return;
 	o = (size_t)(q - p) + 1;
 	memcpy(out, p, o);
 	for (p = q + 1; *p;) {
-		size_t n = strcspn(p, "&;"), nl = strcspn(p, "="), plen;
+		size_t n, nl, plen;
 		const char *piece;
 		bool secret;
 
-		if (nl > n)
-			nl = n;   /* a parameter without '=' */
-		secret = nl + 1 < n && is_secret_param(p, nl);
+		query_param(p, &n, &nl);
+		secret = is_secret_assignment(p, n, nl);
 		piece = secret ? "[redacted]" : p + nl;
 		plen = secret ? 10 : n - nl;
 
