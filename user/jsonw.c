@@ -223,17 +223,44 @@ void jsonw_put_cstring(struct jsonw *w, const char *v)
 		jsonw_put_null(w);
 }
 
+/* How many decimal digits v has. */
+static size_t decimal_digits(uint64_t v)
+{
+	static const uint64_t tens[] = {
+		10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+		100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+		1000000000000ULL, 10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
+		10000000000000000ULL, 100000000000000000ULL, 1000000000000000000ULL,
+		10000000000000000000ULL,
+	};
+	size_t n = 1;
+
+	while (n < 20 && v >= tens[n - 1])
+		n++;
+	return n;
+}
+
+/* Two digits at a time from the end: half the divisions of one at a time. */
 size_t jsonw_format_u64(char *out, uint64_t v)
 {
-	char rev[20];
-	size_t n = 0;
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
+	size_t n = decimal_digits(v);
+	char *d = out + n;
 
-	do {
-		rev[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		out[i] = rev[n - 1 - i];
+	while (v >= 100) {
+		d -= 2;
+		memcpy(d, pairs + v % 100 * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		d -= 2;
+		memcpy(d, pairs + v * 2, 2);
+	} else {
+		*--d = (char)('0' + v);
+	}
 	return n;
 }
 

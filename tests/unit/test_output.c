@@ -726,6 +726,43 @@ static void test_json_escapes_hostile_bytes_in_names_paths_and_hosts(void **stat
 }
 
 /* jsonw on its own: every byte value round-trips through a JSON parser. */
+/* Numbers as printf writes them: every digit count, both sides of each power of ten. */
+static void test_jsonw_numbers_match_printf(void **state)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL, p = 1;
+	char got[24], want[24];
+	size_t n;
+
+	(void)state;
+	for (int digits = 1; digits <= 20; digits++, p *= 10) {
+		uint64_t around[] = { p - 1, p, p + 1, p * 2 - 1, p + 99 };
+
+		for (size_t i = 0; i < sizeof(around) / sizeof(around[0]); i++) {
+			n = jsonw_format_u64(got, around[i]);
+			got[n] = '\0';
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)around[i]);
+			assert_string_equal(got, want);
+		}
+		if (p > UINT64_MAX / 10)
+			break;
+	}
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint64_t v = x >> (x % 64);
+
+		n = jsonw_format_u64(got, v);
+		got[n] = '\0';
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+		assert_string_equal(got, want);
+	}
+	n = jsonw_format_u64(got, UINT64_MAX);
+	got[n] = '\0';
+	assert_string_equal(got, "18446744073709551615");
+	n = jsonw_format_u64(got, 0);
+	got[n] = '\0';
+	assert_string_equal(got, "0");
+}
+
 static void test_jsonw_escapes_every_byte_value(void **state)
 {
 	char in[256], buf[4096];
@@ -1474,6 +1511,7 @@ int main(void)
 		cmocka_unit_test(test_json_lost_and_summary_lines_follow_the_contract),
 		cmocka_unit_test(test_seq_counts_requests_and_responses_together),
 		cmocka_unit_test(test_json_escapes_hostile_bytes_in_names_paths_and_hosts),
+		cmocka_unit_test(test_jsonw_numbers_match_printf),
 		cmocka_unit_test(test_jsonw_escapes_every_byte_value),
 		cmocka_unit_test(test_jsonw_word_scan_matches_byte_by_byte),
 		cmocka_unit_test(test_jsonw_overflow_is_flagged),
