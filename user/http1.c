@@ -6,9 +6,10 @@
  * (field lines in one pass, eight bytes at a time), so garbage is rejected
  * at its first bad byte instead of after max_head bytes.  The visitor runs only once the walk has proven the
  * whole head valid, so a caller that re-parses a growing buffer never sees
- * callbacks for a head that later turns out INVALID.  The walk keeps where
- * the first FIELDS_KEPT fields are; the visitor is handed those without a
- * second walk, and a longer head is walked again for the rest.
+ * callbacks for a head that later turns out INVALID.  The walk keeps the
+ * start line's parts and where the first FIELDS_KEPT fields are; the
+ * visitor is handed those without a second walk, and a longer head is
+ * walked again for the rest.
  *
  * Choices where RFC 9112 leaves room:
  *  - A bare LF ends a line like CRLF does (§2.2).  A CR anywhere else, or a
@@ -72,7 +73,8 @@ struct field {
 #define FIELDS_KEPT 48
 
 struct kept_fields {
-	struct line start;
+	struct request_line request;   /* the start line, as check_start_line() parsed it */
+	struct status_line status;
 	struct field f[FIELDS_KEPT];
 	unsigned n, cap;   /* cap 0: the visitor wants no fields, keep none */
 };
@@ -390,22 +392,19 @@ static enum h1_body_framing decide_framing(const struct head_scan *hs,
 	return kind == MSG_RESPONSE ? H1_BODY_UNTIL_CLOSE : H1_BODY_NONE;
 }
 
-/* Validate and record the (complete) start line. */
+/* Validate and record the (complete) start line; its parts go to rl or sl. */
 static bool check_start_line(enum msg_kind kind, const struct line *ln,
-			     struct head_scan *hs)
+			     struct head_scan *hs, struct request_line *rl, struct status_line *sl)
 {
-	struct request_line rl;
-	struct status_line sl;
-
 	if (kind == MSG_REQUEST) {
-		if (parse_request_line(ln->p, ln->n, &rl) != H1_COMPLETE)
+		if (parse_request_line(ln->p, ln->n, rl) != H1_COMPLETE)
 			return false;
-		hs->http10 = rl.http10;
+		hs->http10 = rl->http10;
 	} else {
-		if (parse_status_line(ln->p, ln->n, &sl) != H1_COMPLETE)
+		if (parse_status_line(ln->p, ln->n, sl) != H1_COMPLETE)
 			return false;
-		hs->http10 = sl.http10;
-		hs->status = sl.status;
+		hs->http10 = sl->http10;
+		hs->status = sl->status;
 	}
 	return true;
 }
@@ -479,6 +478,8 @@ static enum h1_result scan_head(const uint8_t *buf, size_t len,
 	size_t limit = min_size(len, max_head);
 	size_t pos = 0;
 	struct line ln;
+	struct request_line rl;
+	struct status_line sl;
 
 	memset(hs, 0, sizeof(*hs));
 	if (!next_line(buf, limit, &pos, &ln)) {
@@ -486,10 +487,9 @@ static enum h1_result scan_head(const uint8_t *buf, size_t len,
 			return H1_INVALID;
 		return limit == 0 ? H1_INCOMPLETE : check_partial_start_line(kind, buf, limit);
 	}
-	if (has_nul(ln.p, ln.n) || !check_start_line(kind, &ln, hs))
+	if (has_nul(ln.p, ln.n) || !check_start_line(kind, &ln, hs, kept ? &kept->request : &rl,
+						     kept ? &kept->status : &sl))
 		return H1_INVALID;
-	if (kept)
-		kept->start = ln;
 
 	for (;;) {
 		const uint8_t *p = buf + pos;
@@ -518,24 +518,19 @@ static enum h1_result scan_head(const uint8_t *buf, size_t len,
 	}
 }
 
-static void report_start_line(enum msg_kind kind, const struct line *ln,
+static void report_start_line(enum msg_kind kind, const struct kept_fields *kept,
 			      const struct h1_visitor *v, void *ctx)
 {
-	struct request_line rl;
-	struct status_line sl;
+	const struct request_line *rl = &kept->request;
+	const struct status_line *sl = &kept->status;
 
-	/* The line is known valid: parsing it again only locates its parts. */
 	if (kind == MSG_REQUEST) {
-		if (v->request_line &&
-		    parse_request_line(ln->p, ln->n, &rl) == H1_COMPLETE)
-			v->request_line(ctx, (const char *)rl.method,
-					rl.method_len, (const char *)rl.target,
-					rl.target_len);
+		if (v->request_line)
+			v->request_line(ctx, (const char *)rl->method, rl->method_len,
+					(const char *)rl->target, rl->target_len);
 	} else {
-		if (v->status_line &&
-		    parse_status_line(ln->p, ln->n, &sl) == H1_COMPLETE)
-			v->status_line(ctx, sl.status, (const char *)sl.reason,
-				       sl.reason_len);
+		if (v->status_line)
+			v->status_line(ctx, sl->status, (const char *)sl->reason, sl->reason_len);
 	}
 }
 
@@ -576,7 +571,7 @@ static bool report_head(const uint8_t *buf, const struct head_scan *hs,
 			const struct kept_fields *kept, enum msg_kind kind,
 			const struct h1_visitor *v, void *ctx)
 {
-	report_start_line(kind, &kept->start, v, ctx);
+	report_start_line(kind, kept, v, ctx);
 	if (!v->header)
 		return true;
 	for (unsigned i = 0; i < kept->n; i++) {
