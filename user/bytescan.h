@@ -12,6 +12,7 @@
  *                     the space on, but '"' and '\'
  *   bytescan_text     not a control byte (below 0x20, or 0x7f): text a
  *                     terminal shows as it is
+ *   bytescan_vchar    visible ASCII (0x21..0x7e): a request-target
  *   bytescan_lower    printable ASCII (0x20..0x7e), also copied lowered
  *                     ('A'..'Z' as 'a'..'z'): a header name as recorded
  */
@@ -49,6 +50,11 @@ static inline bool bytescan_is_json(uint8_t c)
 static inline bool bytescan_is_text(uint8_t c)
 {
 	return c >= 0x20 && c != 0x7f;
+}
+
+static inline bool bytescan_is_vchar(uint8_t c)
+{
+	return c > 0x20 && c < 0x7f;
 }
 
 static inline bool bytescan_is_printable(uint8_t c)
@@ -138,6 +144,16 @@ static inline bool bytescan_text_word(uint64_t x)
 static inline size_t bytescan_text_words(const uint8_t *p, size_t n)
 {
 	return bytescan_run8(p, n, bytescan_text_word, bytescan_is_text);
+}
+
+static inline bool bytescan_vchar_word(uint64_t x)
+{
+	return !(swar_any_high(x) || swar_any_below(x, 0x21) || swar_any_equal(x, 0x7f));
+}
+
+static inline size_t bytescan_vchar_words(const uint8_t *p, size_t n)
+{
+	return bytescan_run8(p, n, bytescan_vchar_word, bytescan_is_vchar);
 }
 
 /*
@@ -317,6 +333,18 @@ static inline size_t bytescan_text_sse2(const uint8_t *p, size_t n)
 	return bytescan_run16(p, n, bytescan_text16, bytescan_text_words);
 }
 
+static inline __m128i bytescan_vchar16(__m128i x)
+{
+	/* as signed bytes, 0x21..0x7f are those greater than 0x20 */
+	return _mm_andnot_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)),
+				_mm_cmpgt_epi8(x, _mm_set1_epi8(0x20)));
+}
+
+static inline size_t bytescan_vchar_sse2(const uint8_t *p, size_t n)
+{
+	return bytescan_run16(p, n, bytescan_vchar16, bytescan_vchar_words);
+}
+
 static inline __m128i bytescan_printable16(__m128i x)
 {
 	/* as signed bytes, 0x20..0x7f are those greater than 0x1f */
@@ -415,6 +443,11 @@ static inline size_t bytescan_json(const uint8_t *p, size_t n)
 static inline size_t bytescan_text(const uint8_t *p, size_t n)
 {
 	return BYTESCAN_PICK(bytescan_text)(p, n);
+}
+
+static inline size_t bytescan_vchar(const uint8_t *p, size_t n)
+{
+	return BYTESCAN_PICK(bytescan_vchar)(p, n);
 }
 
 static inline size_t bytescan_lower(uint8_t *dst, const uint8_t *src, size_t n)

@@ -101,12 +101,6 @@ static inline bool is_digit(uint8_t c)
 	return c >= '0' && c <= '9';
 }
 
-/* Visible ASCII: what a request-target may contain. */
-static inline bool is_vchar(uint8_t c)
-{
-	return c > 0x20 && c < 0x7f;
-}
-
 static inline uint8_t ascii_lower(uint8_t c)
 {
 	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
@@ -195,8 +189,7 @@ static enum h1_result parse_request_line(const uint8_t *p, size_t n,
 		return H1_INVALID;
 
 	target = method_len + 1;
-	for (end = target; end < n && is_vchar(p[end]); end++)
-		;
+	end = target + bytescan_vchar(p + target, n - target);
 	if (end == n)
 		return H1_INCOMPLETE;
 	if (end == target || p[end] != ' ')

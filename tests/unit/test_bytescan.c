@@ -35,6 +35,7 @@ static const struct scanner scanners[] = {
 	{ "name", bytescan_is_name, bytescan_name_words, FAST(bytescan_name), 'N' },
 	{ "json", bytescan_is_json, bytescan_json_words, FAST(bytescan_json), 'j' },
 	{ "text", bytescan_is_text, bytescan_text_words, FAST(bytescan_text), 0xc3 },
+	{ "vchar", bytescan_is_vchar, bytescan_vchar_words, FAST(bytescan_vchar), '~' },
 };
 
 static size_t byte_loop(const struct scanner *s, const uint8_t *p, size_t n)
@@ -74,6 +75,7 @@ static void test_classes(void **state)
 		assert_int_equal(bytescan_is_json((uint8_t)c),
 				 c >= 0x20 && c <= 0x7f && c != '"' && c != '\\');
 		assert_int_equal(bytescan_is_text((uint8_t)c), c >= 0x20 && c != 0x7f);
+		assert_int_equal(bytescan_is_vchar((uint8_t)c), c > 0x20 && c < 0x7f);
 	}
 }
 
