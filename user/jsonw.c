@@ -215,6 +215,25 @@ void jsonw_put_string(struct jsonw *w, const char *v, size_t n)
 	put_string(w, v, n);
 }
 
+void jsonw_put_own_string(struct jsonw *w, const char *v, size_t n)
+{
+	char *d;
+
+	if (w->cap - w->len <= n + 2) {
+		put(w, "\"", 1);
+		put(w, v, n);
+		put(w, "\"", 1);
+		return;
+	}
+	d = w->buf + w->len;
+	*d++ = '"';
+	copy_piece(d, v, n);
+	d += n;
+	*d++ = '"';
+	*d = '\0';
+	w->len = (size_t)(d - w->buf);
+}
+
 void jsonw_put_cstring(struct jsonw *w, const char *v)
 {
 	if (v)

@@ -91,6 +91,21 @@ static inline void jsonw_str(struct jsonw *w, const char *key, const char *v)   
 	jsonw_put_cstring(w, v);
 }
 
+/*
+ * A string of authtrace's own making: a literal, a name from its own
+ * tables (credential kinds, API families, severities: test_output.c checks
+ * each), a timestamp or an id it formatted.  Such strings are ASCII without
+ * '"', '\\' or control bytes, so they skip the escaping scan, like keys.
+ * Anything that came from a traced process goes through jsonw_str().
+ */
+void jsonw_put_own_string(struct jsonw *w, const char *v, size_t n);
+
+static inline void jsonw_own(struct jsonw *w, const char *key, const char *v)
+{
+	jsonw_key(w, key);
+	jsonw_put_own_string(w, v, __builtin_strlen(v));
+}
+
 static inline void jsonw_strn(struct jsonw *w, const char *key, const char *v, size_t n)
 {
 	jsonw_key(w, key);

@@ -116,8 +116,8 @@ static void write_credentials(struct jsonw *w, const struct request *req)
 		jsonw_begin_object_in_array(w);
 		jsonw_str(w, "header", c->header);
 		jsonw_str(w, "scheme", c->scheme[0] ? c->scheme : NULL);
-		jsonw_str(w, "kind", cred_kind_name(c->kind));
-		jsonw_str(w, "fingerprint", c->fingerprint);
+		jsonw_own(w, "kind", cred_kind_name(c->kind));
+		jsonw_own(w, "fingerprint", c->fingerprint);
 		jsonw_uint(w, "length", c->length);
 		jsonw_end_object(w);
 	}
@@ -132,7 +132,7 @@ static void write_findings(struct jsonw *w, const struct request *req)
 
 		jsonw_begin_object_in_array(w);
 		jsonw_str(w, "rule", f->rule);
-		jsonw_str(w, "severity", severity_name(f->severity));
+		jsonw_own(w, "severity", severity_name(f->severity));
 		jsonw_str(w, "message", f->message);
 		jsonw_end_object(w);
 	}
@@ -149,17 +149,17 @@ void json_request(struct output *o, const struct request *req, const struct proc
 
 	jsonw_init(&w, o->line, sizeof(o->line) - 1);
 	jsonw_begin_object(&w);
-	jsonw_str(&w, "type", "request");
+	jsonw_own(&w, "type", "request");
 	jsonw_uint(&w, "seq", o->seq);
-	jsonw_str(&w, "ts", ts);
+	jsonw_own(&w, "ts", ts);
 	jsonw_int(&w, "pid", req->pid);
 	jsonw_int(&w, "tid", req->tid);
 	write_process(o, &w, req, pi);
 	jsonw_str(&w, "source", req->source);
 	jsonw_bool(&w, "tls", req->tls);
-	jsonw_str(&w, "conn", conn);
+	jsonw_own(&w, "conn", conn);
 	jsonw_str(&w, "peer", req->peer[0] ? req->peer : NULL);
-	jsonw_str(&w, "protocol", req->protocol);
+	jsonw_own(&w, "protocol", req->protocol);
 	if (req->stream >= 0)
 		jsonw_int(&w, "stream", req->stream);
 	else
@@ -167,7 +167,7 @@ void json_request(struct output *o, const struct request *req, const struct proc
 	jsonw_str(&w, "method", req->method);
 	jsonw_str(&w, "authority", req->authority);
 	jsonw_str(&w, "path", req->path);
-	jsonw_str(&w, "api", api_family_name(req->api));
+	jsonw_own(&w, "api", api_family_name(req->api));
 	write_headers(o, &w, req);
 	write_credentials(&w, req);
 	jsonw_bool(&w, "has_authorization", req->has_authorization);
@@ -195,17 +195,17 @@ void json_response(struct output *o, const struct response *resp)
 	format_conn(conn, resp->conn_id);
 	jsonw_init(&w, o->line, sizeof(o->line) - 1);
 	jsonw_begin_object(&w);
-	jsonw_str(&w, "type", "response");
+	jsonw_own(&w, "type", "response");
 	jsonw_uint(&w, "seq", o->seq);
 	if (resp->request_seq)
 		jsonw_uint(&w, "request_seq", resp->request_seq);
 	else
 		jsonw_null(&w, "request_seq");
-	jsonw_str(&w, "ts", ts);
+	jsonw_own(&w, "ts", ts);
 	jsonw_int(&w, "pid", resp->pid);
-	jsonw_str(&w, "conn", conn);
+	jsonw_own(&w, "conn", conn);
 	jsonw_bool(&w, "tls", resp->tls);
-	jsonw_str(&w, "protocol", resp->protocol);
+	jsonw_own(&w, "protocol", resp->protocol);
 	if (resp->stream >= 0)
 		jsonw_int(&w, "stream", resp->stream);
 	else

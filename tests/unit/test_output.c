@@ -726,6 +726,33 @@ static void test_json_escapes_hostile_bytes_in_names_paths_and_hosts(void **stat
 }
 
 /* jsonw on its own: every byte value round-trips through a JSON parser. */
+/* The tables whose names jsonw_own() writes unescaped hold only JSON-plain ASCII. */
+static void assert_json_plain(const char *s)
+{
+	assert_non_null(s);
+	for (const char *p = s; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+			fail_msg("\"%s\" needs escaping", s);
+}
+
+static void test_own_names_need_no_escaping(void **state)
+{
+	char ts[40];
+	struct output o = { 0 };
+
+	(void)state;
+	for (int k = 0; k <= CRED_KIND_COUNT; k++)
+		assert_json_plain(cred_kind_name((enum cred_kind)k));
+	for (int f = 0; f <= API_FAMILY_COUNT; f++)
+		assert_json_plain(api_family_name((enum api_family)f));
+	for (int s = SEV_INFO; s <= SEV_ERROR; s++)
+		assert_json_plain(severity_name((enum severity)s));
+	output_format_rfc3339(&o, 0, ts, sizeof(ts));
+	assert_json_plain(ts);
+	output_format_rfc3339(&o, UINT64_MAX, ts, sizeof(ts));
+	assert_json_plain(ts);
+}
+
 /* Numbers as printf writes them: every digit count, both sides of each power of ten. */
 static void test_jsonw_numbers_match_printf(void **state)
 {
@@ -1511,6 +1538,7 @@ int main(void)
 		cmocka_unit_test(test_json_lost_and_summary_lines_follow_the_contract),
 		cmocka_unit_test(test_seq_counts_requests_and_responses_together),
 		cmocka_unit_test(test_json_escapes_hostile_bytes_in_names_paths_and_hosts),
+		cmocka_unit_test(test_own_names_need_no_escaping),
 		cmocka_unit_test(test_jsonw_numbers_match_printf),
 		cmocka_unit_test(test_jsonw_escapes_every_byte_value),
 		cmocka_unit_test(test_jsonw_word_scan_matches_byte_by_byte),
