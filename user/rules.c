@@ -169,6 +169,11 @@ enum level { LEVEL_DEFAULT = 0, LEVEL_OFF, LEVEL_INFO, LEVEL_WARNING, LEVEL_ERRO
 #define FORM_KIND_ANY     CRED_KIND_COUNT /* "any": matches every kind */
 #define FORM_KIND_OPAQUE  CRED_UNKNOWN    /* "opaque": a key of no recognised shape */
 
+/* Message texts made once per load (make_texts()); sizes hold the longest. */
+#define PLACEMENT_TEXT_MAX (CRED_HEADER_MAX + CRED_SCHEME_MAX + 8)
+#define FORM_TEXT_MAX      (PLACEMENT_TEXT_MAX + sizeof(" with anthropic-beta ") + NAME_MAX_LEN)
+#define ACCEPTED_TEXT_MAX  224 /* clipped there, as it always was */
+
 /* One way a destination reads a credential. */
 struct form {
 	int kind;
@@ -177,6 +182,7 @@ struct form {
 	char beta[NAME_MAX_LEN];
 	char min_version[DATE_LEN + 1];
 	char label[NAME_MAX_LEN];
+	char text[FORM_TEXT_MAX];          /* placement and beta, for messages */
 };
 
 struct destination {
@@ -184,6 +190,7 @@ struct destination {
 	struct form accept[MAX_ACCEPT];
 	unsigned n_accept;
 	char sigv4_service[NAME_MAX_LEN];
+	char accepted_text[ACCEPTED_TEXT_MAX]; /* the unconditional forms, for messages */
 };
 
 struct host_rule {
@@ -208,6 +215,7 @@ struct rules {
 	unsigned n_extra;
 	const char *extra_ptrs[MAX_EXTRA_HEADERS + 1]; /* into extra[], NULL-terminated */
 	struct destination dest[API_FAMILY_COUNT];
+	struct destination unknown_dest;   /* for a family without data: "this API" */
 	struct host_rule hosts[MAX_HOSTS];
 	unsigned n_hosts;
 	uint8_t level[R_COUNT];
@@ -444,16 +452,27 @@ static void placement_text(char *buf, size_t cap, const char *header, const char
 		snprintf(buf, cap, "%s", header_label(header));
 }
 
-/* The placement plus what must come with it. */
-static void form_text(char *buf, size_t cap, const struct form *f)
+/* The placement plus what must come with it; made at load time into f->text. */
+static void make_form_text(struct form *f)
 {
-	char where[CRED_HEADER_MAX + CRED_SCHEME_MAX + 8];
+	char where[PLACEMENT_TEXT_MAX];
 
 	placement_text(where, sizeof(where), f->header, f->scheme);
 	if (f->beta[0])
-		snprintf(buf, cap, "%s with anthropic-beta %s", where, f->beta);
+		snprintf(f->text, sizeof(f->text), "%s with anthropic-beta %s", where, f->beta);
 	else
-		snprintf(buf, cap, "%s", where);
+		snprintf(f->text, sizeof(f->text), "%s", where);
+}
+
+/* f->text clipped to cap, as formatting it into a buffer of that size would. */
+static void form_text(char *buf, size_t cap, const struct form *f)
+{
+	size_t n = strlen(f->text);
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(buf, f->text, n);
+	buf[n] = '\0';
 }
 
 static void cred_placement_text(char *buf, size_t cap, const struct credential *c)
@@ -485,15 +504,15 @@ static void sb_add(struct sbuf *b, const char *fmt, ...)
 /*
  * "x-api-key (API key) or "Authorization: Bearer" (OAuth token, with
  * anthropic-beta oauth-2025-04-20)": the unconditional forms, one per
- * header and scheme, at most three.
+ * header and scheme, at most three.  Made at load time into d->accepted_text.
  */
-static void accepted_forms_text(char *buf, size_t cap, const struct destination *d)
+static void make_accepted_text(struct destination *d)
 {
 	const struct form *shown[3];
 	unsigned n = 0;
-	struct sbuf b = { buf, cap, 0 };
+	struct sbuf b = { d->accepted_text, sizeof(d->accepted_text), 0 };
 
-	buf[0] = '\0';
+	d->accepted_text[0] = '\0';
 	for (unsigned i = 0; i < d->n_accept && n < 3; i++) {
 		const struct form *f = &d->accept[i];
 		bool dup = false;
@@ -507,7 +526,7 @@ static void accepted_forms_text(char *buf, size_t cap, const struct destination 
 			shown[n++] = f;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		char where[CRED_HEADER_MAX + CRED_SCHEME_MAX + 8];
+		char where[PLACEMENT_TEXT_MAX];
 
 		placement_text(where, sizeof(where), shown[i]->header, shown[i]->scheme);
 		sb_add(&b, "%s%s (%s%s%s)", i == 0 ? "" : i + 1 == n ? " or " : ", ", where,
@@ -640,27 +659,31 @@ static bool rule_on(const struct eval *ev, enum rule rule)
 	return rule_level(ev, rule) != LEVEL_OFF;
 }
 
-static void emit(const struct eval *ev, enum rule rule, enum severity sev, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void emit(const struct eval *ev, enum rule rule, enum severity sev, const char *fmt, ...)
+/* The severity a finding of this rule gets here; false when the rule is off. */
+static bool finding_severity(const struct eval *ev, enum rule rule, enum severity *sev)
 {
-	enum level lv = rule_level(ev, rule);
-	char msg[FINDING_MSG_MAX];
-	va_list ap;
-
-	if (lv == LEVEL_OFF)
-		return;
-	if (lv == LEVEL_INFO)
-		sev = SEV_INFO;
-	else if (lv == LEVEL_WARNING)
-		sev = SEV_WARNING;
-	else if (lv == LEVEL_ERROR)
-		sev = SEV_ERROR;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	request_add_finding(ev->req, rule_defs[rule].id, sev, "%s", msg);
+	switch (rule_level(ev, rule)) {
+	case LEVEL_OFF: return false;
+	case LEVEL_INFO: *sev = SEV_INFO; break;
+	case LEVEL_WARNING: *sev = SEV_WARNING; break;
+	case LEVEL_ERROR: *sev = SEV_ERROR; break;
+	case LEVEL_DEFAULT: break;
+	}
+	return true;
 }
+
+/*
+ * Add a finding unless its rule is off.  A macro so that the message is
+ * formatted once, by request_add_finding(), straight into the record.
+ */
+#define emit(ev, rule, sev, ...)                                                      \
+	do {                                                                          \
+		enum severity emit_sev_ = (sev);                                      \
+                                                                                      \
+		if (finding_severity((ev), (rule), &emit_sev_))                       \
+			request_add_finding((ev)->req, rule_defs[(rule)].id, emit_sev_, \
+					    __VA_ARGS__);                             \
+	} while (0)
 
 static bool is_authorization(const struct credential *c)
 {
@@ -804,9 +827,8 @@ static void check_no_credentials(const struct eval *ev)
 		     forms);
 		return;
 	}
-	accepted_forms_text(forms, sizeof(forms), ev->dest);
 	emit(ev, R_NO_CREDENTIALS, SEV_ERROR, "no credential header; %s expects %s",
-	     ev->dest->name, forms);
+	     ev->dest->name, ev->dest->accepted_text);
 }
 
 /* --- Anthropic-shaped placement ------------------------------------------ */
@@ -878,7 +900,7 @@ static bool destination_knows_kind(const struct destination *d, enum cred_kind k
 static void check_foreign_key(const struct eval *ev, const struct credential *c)
 {
 	enum cred_kind kind = c->looks_like_bedrock_key ? CRED_BEDROCK_API_KEY : c->kind;
-	char forms[224], have[96];
+	char have[96];
 
 	if (!is_anthropic_shaped(ev->api) || !is_foreign_capable(kind) ||
 	    destination_knows_kind(ev->dest, kind))
@@ -886,10 +908,9 @@ static void check_foreign_key(const struct eval *ev, const struct credential *c)
 	/* gateways commonly authenticate with JWTs of their own: only flag at the provider */
 	if (kind == CRED_JWT && ev->hclass != HOST_PROVIDER)
 		return;
-	accepted_forms_text(forms, sizeof(forms), ev->dest);
 	cred_placement_text(have, sizeof(have), c);
 	emit(ev, R_FOREIGN_KEY_TO_ANTHROPIC, SEV_ERROR, "%s was sent to %s in %s; it expects %s",
-	     phrase_of(kind), ev->dest->name, have, forms);
+	     phrase_of(kind), ev->dest->name, have, ev->dest->accepted_text);
 }
 
 /* --- Bedrock ------------------------------------------------------------- */
@@ -897,15 +918,13 @@ static void check_foreign_key(const struct eval *ev, const struct credential *c)
 static void check_bedrock_authorization(const struct eval *ev)
 {
 	const struct credential *authz = cred_in(ev->req, "authorization");
-	char forms[224];
 
 	if (ev->api != API_BEDROCK || (authz && authz->kind != CRED_EMPTY) || !head_complete(ev))
 		return;
-	accepted_forms_text(forms, sizeof(forms), ev->dest);
 	emit(ev, R_BEDROCK_NO_AUTHORIZATION, SEV_ERROR,
 	     "%s Authorization header; %s expects %s, and answers 403 \"Authorization header is "
 	     "missing\" without one",
-	     authz ? "an empty" : "no", ev->dest->name, forms);
+	     authz ? "an empty" : "no", ev->dest->name, ev->dest->accepted_text);
 }
 
 static void check_bedrock_placement(const struct eval *ev, const struct credential *c)
@@ -935,16 +954,15 @@ static void check_bedrock_placement(const struct eval *ev, const struct credenti
 
 static void check_azure(const struct eval *ev, const struct credential *c)
 {
-	char forms[224], have[96];
+	char have[96];
 
 	if (ev->api == API_AZURE_OPENAI &&
 	    (c->kind == CRED_OPENAI_API_KEY || c->looks_like_openai_key) &&
 	    !accepted_as(ev, c, CRED_OPENAI_API_KEY)) {
-		accepted_forms_text(forms, sizeof(forms), ev->dest);
 		cred_placement_text(have, sizeof(have), c);
 		emit(ev, R_OPENAI_KEY_TO_AZURE, SEV_ERROR,
 		     "an OpenAI API key was sent to %s in %s, where it is not valid; it expects %s",
-		     ev->dest->name, have, forms);
+		     ev->dest->name, have, ev->dest->accepted_text);
 	}
 	if ((ev->api == API_AZURE_OPENAI || ev->api == API_FOUNDRY) && c->looks_like_azure_key &&
 	    is_authorization(c)) {
@@ -1289,7 +1307,6 @@ static void evaluate_credential(const struct eval *ev, const struct credential *
 
 void rules_evaluate(const struct rules *r, struct request *req, int64_t now_unix)
 {
-	static const struct destination no_destination = { .name = "this API" };
 	char authority_buf[REQ_AUTHORITY_MAX];
 	struct eval ev = { .r = r, .req = req, .now = now_unix };
 
@@ -1301,9 +1318,9 @@ void rules_evaluate(const struct rules *r, struct request *req, int64_t now_unix
 		req->api = ev.host->api; /* the gateway's declared family, also for the output */
 	ev.api = req->api;
 	ev.dest = (unsigned)ev.api < API_FAMILY_COUNT && ev.api != API_UNKNOWN ? &r->dest[ev.api]
-									       : &no_destination;
+									       : &r->unknown_dest;
 	if (!ev.dest->name[0])
-		ev.dest = &no_destination;
+		ev.dest = &r->unknown_dest;
 	ev.hclass = ev.host && ev.host->has_class ? ev.host->class : host_classify(ev.authority);
 
 	/*
@@ -2131,6 +2148,24 @@ static void refresh_pointers(struct rules *r)
 	r->extra_ptrs[r->n_extra] = NULL;
 }
 
+/* The message texts that depend only on the rule data, made once per load. */
+static void make_texts(struct rules *r)
+{
+	memset(&r->unknown_dest, 0, sizeof(r->unknown_dest));
+	copy_str(r->unknown_dest.name, sizeof(r->unknown_dest.name), "this API");
+	make_accepted_text(&r->unknown_dest);
+	for (unsigned f = 0; f < API_FAMILY_COUNT; f++) {
+		struct destination *d = &r->dest[f];
+
+		for (unsigned i = 0; i < d->n_accept; i++)
+			make_form_text(&d->accept[i]);
+		make_accepted_text(d);
+	}
+	for (unsigned i = 0; i < r->n_hosts; i++)
+		if (r->hosts[i].has_expect)
+			make_form_text(&r->hosts[i].expect);
+}
+
 int rules_load_buffer(struct rules *r, const char *name, const char *json, size_t len,
 		      char *err, size_t errlen)
 {
@@ -2173,6 +2208,7 @@ int rules_load_buffer(struct rules *r, const char *name, const char *json, size_
 	if (rc == 0) {
 		*r = *staged;
 		refresh_pointers(r);
+		make_texts(r);
 	}
 	free(staged);
 	return rc;
