@@ -220,6 +220,7 @@ struct rules {
 	unsigned n_hosts;
 	uint8_t level[R_COUNT];
 	int64_t clock_skew;
+	uint64_t generation;               /* new for every successful load, never 0 */
 };
 
 #define DEFAULT_CLOCK_SKEW 300
@@ -385,6 +386,65 @@ static const struct host_rule *host_rule_find(const struct rules *r, const char 
 			best_score = s, best = &r->hosts[i];
 	}
 	return best;
+}
+
+/*
+ * The host rule that matches an authority and the authority's host class
+ * are the same for every request to a destination, and finding them
+ * (split and lowercase the authority, score every host pattern, classify
+ * the host) cost more than all the checks.  The last few answers are kept,
+ * per thread, so rules_evaluate() stays safe to call from several.  The
+ * key is exact: the authority's bytes, the TLS flag (it picks the default
+ * port) and the generation of the rules, which every successful load
+ * renews, so no answer outlives the rules it came from.
+ */
+#define DEST_MEMO_SLOTS 4
+
+struct dest_memo {
+	uint64_t generation;               /* 0: empty slot */
+	bool tls;
+	size_t len;
+	char authority[REQ_AUTHORITY_MAX];
+	const struct host_rule *host;
+	enum host_class hclass;
+};
+
+static __thread struct dest_memo dest_memo[DEST_MEMO_SLOTS];
+static __thread unsigned dest_memo_next; /* the slot to replace next */
+static uint64_t last_generation;         /* atomic: loads may run in any thread */
+
+static void find_destination(const struct rules *r, const char *authority, bool tls,
+			     const struct host_rule **host, enum host_class *hclass)
+{
+	*host = host_rule_find(r, authority, tls);
+	*hclass = *host && (*host)->has_class ? (*host)->class : host_classify(authority);
+}
+
+static void lookup_destination(const struct rules *r, const char *authority, bool tls,
+			       const struct host_rule **host, enum host_class *hclass)
+{
+	size_t len = strnlen(authority, REQ_AUTHORITY_MAX);
+	struct dest_memo *m;
+
+	for (unsigned i = 0; i < DEST_MEMO_SLOTS; i++) {
+		m = &dest_memo[i];
+		if (r->generation && m->generation == r->generation && m->tls == tls &&
+		    m->len == len && memcmp(m->authority, authority, len) == 0) {
+			*host = m->host;
+			*hclass = m->hclass;
+			return;
+		}
+	}
+	find_destination(r, authority, tls, host, hclass);
+	if (len >= sizeof(m->authority))
+		return; /* too long to keep (request records never hold one) */
+	m = &dest_memo[dest_memo_next++ % DEST_MEMO_SLOTS];
+	m->generation = r->generation;
+	m->tls = tls;
+	m->len = len;
+	memcpy(m->authority, authority, len + 1);
+	m->host = *host;
+	m->hclass = *hclass;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1313,7 +1373,7 @@ void rules_evaluate(const struct rules *r, struct request *req, int64_t now_unix
 	if (!r || !req)
 		return;
 	ev.authority = request_authority(req, authority_buf, sizeof(authority_buf));
-	ev.host = host_rule_find(r, ev.authority, req->tls);
+	lookup_destination(r, ev.authority, req->tls, &ev.host, &ev.hclass);
 	if (req->api == API_UNKNOWN && ev.host && ev.host->api != API_UNKNOWN)
 		req->api = ev.host->api; /* the gateway's declared family, also for the output */
 	ev.api = req->api;
@@ -1321,7 +1381,6 @@ void rules_evaluate(const struct rules *r, struct request *req, int64_t now_unix
 									       : &r->unknown_dest;
 	if (!ev.dest->name[0])
 		ev.dest = &r->unknown_dest;
-	ev.hclass = ev.host && ev.host->has_class ? ev.host->class : host_classify(ev.authority);
 
 	/*
 	 * Request-level errors first and info last, so that what matters most
@@ -2209,6 +2268,7 @@ int rules_load_buffer(struct rules *r, const char *name, const char *json, size_
 		*r = *staged;
 		refresh_pointers(r);
 		make_texts(r);
+		r->generation = __atomic_add_fetch(&last_generation, 1, __ATOMIC_RELAXED);
 	}
 	free(staged);
 	return rc;

@@ -1127,6 +1127,69 @@ static void test_rules_file_failed_load_changes_nothing(void **state)
 	rules_free(r);
 }
 
+/*
+ * rules_evaluate() remembers what it found for recent destinations (host
+ * rule and host class).  Each answer must stay with its own authority, TLS
+ * setting and rules: more destinations than it keeps, in rotation; one
+ * authority over TLS and in cleartext (a port-specific rule each); two
+ * rules objects; a reload; a new rules object after a free.
+ */
+#define GW_HEAD "POST /v1/messages HTTP/1.1\nHost: gw.corp.example\n" VERSION "x-api-key: %s\n\n"
+
+static const char gw_json[] =
+	"{ \"hosts\": {\n"
+	"  \"gw.corp.example:443\": { \"expect\": { \"header\": \"authorization\", "
+	"\"scheme\": \"Bearer\" } },\n"
+	"  \"gw.corp.example:80\": { \"class\": \"loopback\" } } }";
+
+static void test_destination_memo_is_exact(void **state)
+{
+	static const struct {
+		const char *host;
+		enum severity cleartext;
+	} rotation[] = {
+		{ "127.0.0.1:4000", SEV_INFO },  { "10.0.0.5:4000", SEV_WARNING },
+		{ "localhost:4000", SEV_INFO },  { "llm.example.com", SEV_WARNING },
+		{ "[::1]:4000", SEV_INFO },      { "10.0.0.5", SEV_WARNING },
+		{ "gw.corp.example", SEV_INFO }, /* its :80 entry says loopback */
+	};
+	static const char provider_json[] =
+		"{ \"hosts\": { \"gw.corp.example:443\": { \"class\": \"provider\" } } }";
+	struct rules *gw = rules_with(gw_json);
+	char err[256];
+
+	g_req.peer[0] = '\0'; /* event metadata, left by an earlier test */
+	for (int round = 0; round < 3; round++)
+		for (size_t i = 0; i < sizeof(rotation) / sizeof(rotation[0]); i++)
+			expect_fires(eval_with(gw, PLAIN, "POST /v1/messages HTTP/1.1\nHost: %s\n" VERSION
+					       "x-api-key: %s\n\n", rotation[i].host, API_KEY),
+				     "cleartext-credential", rotation[i].cleartext);
+	for (int round = 0; round < 3; round++) {
+		expect_fires(eval_with(gw, TLS, GW_HEAD, API_KEY), "gateway-expects-other-header",
+			     SEV_ERROR);
+		expect_silent(eval_with(gw, PLAIN, GW_HEAD, API_KEY), "gateway-expects-other-header");
+		expect_silent(eval_with(g_rules, TLS, GW_HEAD, API_KEY),
+			      "gateway-expects-other-header");
+	}
+	/* the :443 entry replaced: no expectation any more, and a provider */
+	assert_int_equal(rules_load_buffer(gw, "reload.json", provider_json,
+					   strlen(provider_json), err, sizeof(err)),
+			 0);
+	expect_silent(eval_with(gw, TLS, GW_HEAD, API_KEY), "gateway-expects-other-header");
+	expect_fires(eval_with(gw, TLS, "POST /v1/messages HTTP/1.1\nHost: gw.corp.example\n"
+			       VERSION "x-api-key: sk-ant-placeholder-key-for-credential-isolation\n\n"),
+		     "placeholder-credential", SEV_ERROR);
+	rules_free(gw);
+	/* a new rules object, likely at the same address */
+	gw = rules_with(gw_json);
+	expect_fires(eval_with(gw, TLS, GW_HEAD, API_KEY), "gateway-expects-other-header",
+		     SEV_ERROR);
+	expect_fires(eval_with(gw, TLS, "POST /v1/messages HTTP/1.1\nHost: gw.corp.example\n"
+			       VERSION "x-api-key: sk-ant-placeholder-key-for-credential-isolation\n\n"),
+		     "placeholder-credential", SEV_INFO);
+	rules_free(gw);
+}
+
 static void test_rules_load_file(void **state)
 {
 	char err[256], path[] = "/tmp/authtrace-rules-XXXXXX";
@@ -1331,6 +1394,7 @@ int main(void)
 		cmocka_unit_test(test_rules_file_schema_errors),
 		cmocka_unit_test(test_rules_file_limits),
 		cmocka_unit_test(test_rules_file_failed_load_changes_nothing),
+		cmocka_unit_test(test_destination_memo_is_exact),
 		cmocka_unit_test(test_rules_load_file),
 		cmocka_unit_test(seed000_bedrock_invoke_without_authorization),
 		cmocka_unit_test(seed001_placeholders_in_both_headers_to_proxy),
