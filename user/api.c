@@ -64,7 +64,7 @@ struct host {
  */
 static bool host_parse(const char *authority, struct host *h)
 {
-	const char *s = authority, *at, *end;
+	const char *s = authority, *at;
 	size_t n;
 
 	h->len = 0;
@@ -105,10 +105,10 @@ static bool host_parse(const char *authority, struct host *h)
 	}
 	if (n == 0 || n >= HOST_MAX)
 		return false;
-	end = s + n;
-	for (; s < end; s++)
-		h->name[h->len++] = ascii_lower(*s);
-	h->name[h->len] = '\0';
+	for (size_t i = 0; i < n; i++)
+		h->name[i] = ascii_lower(s[i]);
+	h->name[n] = '\0';
+	h->len = n;
 	return true;
 }
 
@@ -222,7 +222,7 @@ static const struct provider_host *provider_host_find(const struct host *h, stru
 static struct span path_part(const char *target, struct span *abs_authority)
 {
 	struct span p = { "", 0 };
-	const char *scheme_end;
+	const char *scheme_end, *cut;
 	size_t n;
 
 	if (abs_authority)
@@ -232,8 +232,9 @@ static struct span path_part(const char *target, struct span *abs_authority)
 	n = strnlen(target, PATH_SCAN_MAX);
 	p.p = target;
 	p.n = n;
-	scheme_end = memmem(target, n < 16 ? n : 16, "://", 3);
-	if (target[0] != '/' && scheme_end) {
+	/* origin-form ("/v1/messages"), the usual case, has no scheme to look for */
+	scheme_end = target[0] == '/' ? NULL : memmem(target, n < 16 ? n : 16, "://", 3);
+	if (scheme_end) {
 		const char *auth = scheme_end + 3, *slash;
 		size_t rest = n - (size_t)(auth - target);
 		slash = memchr(auth, '/', rest);
@@ -244,11 +245,11 @@ static struct span path_part(const char *target, struct span *abs_authority)
 		p.p = slash ? slash : "";
 		p.n = slash ? n - (size_t)(slash - target) : 0;
 	}
-	for (size_t i = 0; i < p.n; i++)
-		if (p.p[i] == '?' || p.p[i] == '#') {
-			p.n = i;
-			break;
-		}
+	/* cut at the first '?' or '#': the second search looks only before the first */
+	if ((cut = memchr(p.p, '?', p.n)))
+		p.n = (size_t)(cut - p.p);
+	if ((cut = memchr(p.p, '#', p.n)))
+		p.n = (size_t)(cut - p.p);
 	if (p.n > 1 && p.p[p.n - 1] == '/')
 		p.n--;
 	return p;
