@@ -6,7 +6,8 @@
  * is (provider, loopback, private network, other).
  *
  * Pure functions over NUL-terminated strings; every scan is bounded and
- * nothing is allocated.
+ * nothing is allocated.  api_classify() remembers the provider entry of
+ * the last few authorities it saw (per thread, exact keys).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memmem */
@@ -339,6 +340,57 @@ static enum api_family path_family(struct span p)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Provider entry per authority, remembered                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * api_classify() runs on every request, and requests go to a handful of
+ * hosts: parsing and lowering the authority and matching it against the
+ * provider table cost more than the rest.  The answers for the last few
+ * authorities are kept per thread (so api_classify stays callable from
+ * several), keyed by the authority's exact text.
+ */
+#define PROVIDER_MEMO_SLOTS 4
+#define PROVIDER_MEMO_KEY_MAX 256 /* longer authorities are not kept */
+
+struct provider_memo {
+	bool used;
+	size_t len;
+	char authority[PROVIDER_MEMO_KEY_MAX];
+	const struct provider_host *ph; /* NULL: not a provider's host */
+};
+
+static __thread struct provider_memo provider_memo[PROVIDER_MEMO_SLOTS];
+static __thread unsigned provider_memo_next; /* the slot to replace next */
+
+/* The provider entry authority's host matches; NULL for none or no host. */
+static const struct provider_host *provider_of(const char *authority)
+{
+	const struct provider_host *ph;
+	struct provider_memo *m;
+	struct host h;
+	size_t len;
+
+	if (!authority)
+		return NULL;
+	len = strnlen(authority, PROVIDER_MEMO_KEY_MAX);
+	for (unsigned i = 0; i < PROVIDER_MEMO_SLOTS; i++) {
+		m = &provider_memo[i];
+		if (m->used && m->len == len && memcmp(m->authority, authority, len) == 0)
+			return m->ph;
+	}
+	ph = host_parse(authority, &h) ? provider_host_find(&h, NULL) : NULL;
+	if (len < PROVIDER_MEMO_KEY_MAX) {
+		m = &provider_memo[provider_memo_next++ % PROVIDER_MEMO_SLOTS];
+		m->used = true;
+		m->len = len;
+		memcpy(m->authority, authority, len + 1);
+		m->ph = ph;
+	}
+	return ph;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Public API                                                                */
 /* ------------------------------------------------------------------------ */
 
@@ -347,7 +399,6 @@ enum api_family api_classify(const char *authority, const char *path)
 	struct span abs_auth, p = path_part(path, &abs_auth);
 	char from_target[HOST_MAX];
 	const struct provider_host *ph;
-	struct host h;
 
 	/* Absolute-form target with no Host header (plain HTTP forward proxy). */
 	if ((!authority || !authority[0]) && abs_auth.n && abs_auth.n < sizeof(from_target)) {
@@ -355,7 +406,7 @@ enum api_family api_classify(const char *authority, const char *path)
 		from_target[abs_auth.n] = '\0';
 		authority = from_target;
 	}
-	if (host_parse(authority, &h) && (ph = provider_host_find(&h, NULL))) {
+	if ((ph = provider_of(authority))) {
 		/* A Foundry resource serves Claude under /anthropic/ and Azure OpenAI under /openai/. */
 		if (ph->family == API_FOUNDRY && span_contains(p, "/openai/"))
 			return API_AZURE_OPENAI;

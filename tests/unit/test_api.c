@@ -318,6 +318,36 @@ static void test_host_region(void **state)
 	assert_false(api_host_region("bedrock-runtime.us-east-1.amazonaws.com", out, 0));
 }
 
+/*
+ * api_classify() remembers the provider entry of recent authorities.  More
+ * authorities than it keeps, in rotation, some a prefix of another or of
+ * the same length, and one authority with paths that decide differently:
+ * every answer must be the one for its own authority and path.
+ */
+static void test_classify_memo_is_exact(void **state)
+{
+	static const struct family_case rotation[] = {
+		{ "api.anthropic.com", "/v1/chat/completions", API_ANTHROPIC },
+		{ "api.anthropix.com", "/v1/chat/completions", API_OPENAI }, /* same length */
+		{ "bedrock-runtime.us-east-1.amazonaws.com", "/v1/chat/completions", API_BEDROCK },
+		{ "api.anthropic.co", "/v1/chat/completions", API_OPENAI },
+		{ "api.anthropic.com:8443", "/v1/chat/completions", API_ANTHROPIC },
+		{ "us-east5-aiplatform.googleapis.com", "/v1/chat/completions", API_VERTEX },
+		{ "res.services.ai.azure.com", "/v1/chat/completions", API_FOUNDRY },
+		{ "res.services.ai.azure.com", "/openai/deployments/d/chat/completions",
+		  API_AZURE_OPENAI },
+		{ "gateway.example.com", "/v1/chat/completions", API_OPENAI },
+		{ "aws-external-anthropic.us-west-2.api.aws", "/v1/chat/completions",
+		  API_CLAUDE_PLATFORM_AWS },
+		{ "", "https://api.openai.com/v1/messages", API_OPENAI },
+		{ "", "https://gateway.example.com/v1/messages", API_ANTHROPIC },
+		{ "api.anthropic.com.", "/v1/chat/completions", API_ANTHROPIC },
+	};
+
+	for (int round = 0; round < 3; round++)
+		CHECK_FAMILIES(rotation);
+}
+
 static void test_names(void **state)
 {
 	static const char *const fam[API_FAMILY_COUNT] = {
@@ -348,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_host_classes),
 		cmocka_unit_test(test_is_provider_host),
 		cmocka_unit_test(test_host_region),
+		cmocka_unit_test(test_classify_memo_is_exact),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests_name("api", tests, NULL, NULL);
