@@ -498,18 +498,63 @@ static const char *form_label(const struct form *f)
 	return (unsigned)f->kind <= FORM_KIND_ANY ? kind_short[f->kind] : "credential";
 }
 
+/* Append to a bounded buffer. */
+struct sbuf {
+	char *p;
+	size_t cap, len;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->len + 1 >= b->cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->len = b->len + (size_t)n < b->cap ? b->len + (size_t)n : b->cap - 1;
+}
+
+/* sb_add(b, "%s", s), clipped the same way, without a format to interpret. */
+static void sb_put(struct sbuf *b, const char *s)
+{
+	size_t n;
+
+	if (b->len + 1 >= b->cap)
+		return;
+	n = strnlen(s, b->cap - b->len - 1);
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
 static const char *header_label(const char *h)
 {
 	return strcmp(h, "authorization") == 0 ? "Authorization" : h;
 }
 
-/* x-api-key  or  "Authorization: Bearer" */
+/*
+ * x-api-key  or  "Authorization: Bearer".  Most findings quote where the
+ * credential was sent, so this is appended piece by piece, not formatted.
+ */
 static void placement_text(char *buf, size_t cap, const char *header, const char *scheme)
 {
-	if (scheme[0])
-		snprintf(buf, cap, "\"%s: %s\"", header_label(header), scheme);
-	else
-		snprintf(buf, cap, "%s", header_label(header));
+	struct sbuf b = { buf, cap, 0 };
+
+	buf[0] = '\0';
+	if (scheme[0]) {
+		sb_put(&b, "\"");
+		sb_put(&b, header_label(header));
+		sb_put(&b, ": ");
+		sb_put(&b, scheme);
+		sb_put(&b, "\"");
+	} else {
+		sb_put(&b, header_label(header));
+	}
 }
 
 /* The placement plus what must come with it; made at load time into f->text. */
@@ -538,27 +583,6 @@ static void form_text(char *buf, size_t cap, const struct form *f)
 static void cred_placement_text(char *buf, size_t cap, const struct credential *c)
 {
 	placement_text(buf, cap, c->header, c->scheme);
-}
-
-/* Append to a bounded buffer. */
-struct sbuf {
-	char *p;
-	size_t cap, len;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->len + 1 >= b->cap)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		b->len = b->len + (size_t)n < b->cap ? b->len + (size_t)n : b->cap - 1;
 }
 
 /*
@@ -1298,8 +1322,11 @@ static void check_cleartext(const struct eval *ev)
 
 		if (!is_real(c))
 			continue;
-		if (n < 3)
-			sb_add(&b, "%s%s", n ? ", " : "", header_label(c->header));
+		if (n < 3) {
+			if (n)
+				sb_put(&b, ", ");
+			sb_put(&b, header_label(c->header));
+		}
 		n++;
 	}
 	if (n == 0)
