@@ -233,7 +233,7 @@ static inline __m128i bytescan_load_ends4(const uint8_t *p, size_t n)
 
 	memcpy(&head, p, 4);
 	memcpy(&tail, p + n - 4, 4);
-	return _mm_cvtsi64_si128((long long)((uint64_t)tail << 32 | head));
+	return _mm_set_epi32(0, 0, (int)tail, (int)head);
 }
 
 /*
@@ -408,8 +408,9 @@ static inline size_t bytescan_lower_sse2(uint8_t *dst, const uint8_t *src, size_
 		__m128i x = bytescan_load_ends4(src, n);
 
 		if ((~(unsigned)_mm_movemask_epi8(bytescan_printable16(x)) & 0xffu) == 0) {
-			uint64_t ends = (uint64_t)_mm_cvtsi128_si64(bytescan_lowered16(x));
-			uint32_t head = (uint32_t)ends, tail = (uint32_t)(ends >> 32);
+			__m128i lowered = bytescan_lowered16(x);
+			uint32_t head = (uint32_t)_mm_cvtsi128_si32(lowered);
+			uint32_t tail = (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(lowered, 4));
 
 			memcpy(dst, &head, 4);
 			memcpy(dst + n - 4, &tail, 4);
