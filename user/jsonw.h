@@ -100,10 +100,13 @@ static inline void jsonw_str(struct jsonw *w, const char *key, const char *v)   
  */
 void jsonw_put_own_string(struct jsonw *w, const char *v, size_t n);
 
-static inline void jsonw_own(struct jsonw *w, const char *key, const char *v)
+static inline void jsonw_own(struct jsonw *w, const char *key, const char *v)   /* v NULL -> null */
 {
 	jsonw_key(w, key);
-	jsonw_put_own_string(w, v, __builtin_strlen(v));
+	if (v)
+		jsonw_put_own_string(w, v, __builtin_strlen(v));
+	else
+		jsonw_put_null(w);
 }
 
 static inline void jsonw_strn(struct jsonw *w, const char *key, const char *v, size_t n)
