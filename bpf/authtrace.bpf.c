@@ -47,6 +47,43 @@ struct {
 	__type(value, __u32);
 } traced SEC(".maps");
 
+/*
+ * How many entries of `traced` fall in each bucket of tgids.  The syscall
+ * tracepoints fire for every process on the machine: one whose bucket is
+ * empty, nearly all of them, is known untraced with one load instead of a
+ * hash lookup.  Whoever inserts or deletes an entry keeps its bucket (the
+ * fork and exit hooks here, user space through its mapping of .bss), with
+ * atomic adds, counting up before an insert and down after a delete, so a
+ * bucket is never 0 while it holds a traced process.
+ */
+__u32 traced_buckets[AT_TRACED_BUCKETS];
+
+static __always_inline __u32 *traced_bucket(__u32 tgid)
+{
+	return &traced_buckets[tgid & (AT_TRACED_BUCKETS - 1)];
+}
+
+static __always_inline bool maybe_traced(__u32 tgid)
+{
+	return *traced_bucket(tgid) != 0;
+}
+
+/* Enter tgid in `traced`; when it is there already, only its flags change. */
+static __always_inline void add_traced(__u32 tgid, __u32 *flags)
+{
+	__sync_fetch_and_add(traced_bucket(tgid), 1);
+	if (bpf_map_update_elem(&traced, &tgid, flags, BPF_NOEXIST) != 0) {
+		__sync_fetch_and_add(traced_bucket(tgid), -1);
+		bpf_map_update_elem(&traced, &tgid, flags, BPF_EXIST);
+	}
+}
+
+static __always_inline void remove_traced(__u32 tgid)
+{
+	if (bpf_map_delete_elem(&traced, &tgid) == 0)
+		__sync_fetch_and_add(traced_bucket(tgid), -1);
+}
+
 /* Bytes seen so far per connection direction (offset of the next write). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -323,11 +360,11 @@ static __always_inline bool note_active(__u32 tgid)
 {
 	__u32 flags = 0;
 
-	if (bpf_map_lookup_elem(&traced, &tgid))
+	if (maybe_traced(tgid) && bpf_map_lookup_elem(&traced, &tgid))
 		return true;
 	if (!passes_filters(tgid))
 		return false;
-	bpf_map_update_elem(&traced, &tgid, &flags, BPF_NOEXIST);
+	add_traced(tgid, &flags);
 	return true;
 }
 
@@ -645,6 +682,8 @@ static __always_inline bool is_traced(__u32 tgid, __u32 *flags)
 			*flags = 0;
 		return passes_filters(tgid);
 	}
+	if (!maybe_traced(tgid))
+		return false;
 	f = bpf_map_lookup_elem(&traced, &tgid);
 
 	if (!f)
@@ -766,7 +805,7 @@ static __always_inline int on_child_return(long ret)
 	if (!is_traced(parent, &flags) || !(flags & AT_TRACED_FOLLOW))
 		return 0;
 	child_flags = flags;
-	bpf_map_update_elem(&traced, &tgid, &child_flags, BPF_ANY);
+	add_traced(tgid, &child_flags);
 	h = stop_and_report(AT_EV_FORK, pid_tgid, parent);
 	if (h)
 		bpf_ringbuf_submit(h, 0);
@@ -805,7 +844,7 @@ int handle_exit(struct trace_event_raw_sched_process_exit *ctx)
 	struct at_event_hdr *h;
 	bool group_dead;
 
-	if (!bpf_map_lookup_elem(&traced, &tgid))
+	if (!maybe_traced(tgid) || !bpf_map_lookup_elem(&traced, &tgid))
 		return 0;
 	/* group_dead exists since 6.16; before that the leader's exit stands in. */
 	if (bpf_core_field_exists(ctx->group_dead))
@@ -814,7 +853,7 @@ int handle_exit(struct trace_event_raw_sched_process_exit *ctx)
 		group_dead = (__u32)pid_tgid == tgid;
 	if (!group_dead)
 		return 0;
-	bpf_map_delete_elem(&traced, &tgid);
+	remove_traced(tgid);
 	h = bpf_ringbuf_reserve(&events, sizeof(*h), 0);
 	if (!h) {
 		count(AT_CNT_CONTROL_LOST, 1);
@@ -955,10 +994,14 @@ static __always_inline int socket_read_enter(int fd, __u64 buf, __u16 hook)
 
 static __always_inline int socket_read_exit(long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct sys_read_args *a = bpf_map_lookup_elem(&pending_sysreads, &tid);
-	struct sys_read_args args;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct sys_read_args *a, args;
 
+	/* --all enters processes in `traced` only once their TLS is seen */
+	if (!trace_all && !maybe_traced(pid_tgid >> 32))
+		return 0;
+	a = bpf_map_lookup_elem(&pending_sysreads, &tid);
 	if (!a)
 		return 0;
 	args = *a;

@@ -28,6 +28,8 @@
 
 #define AT_RINGBUF_BYTES (2 * 1024 * 1024)
 #define AT_MAX_TRACED    65536
+/* buckets of tgids with a count of traced processes each (a power of two) */
+#define AT_TRACED_BUCKETS 16384
 #define AT_MAX_CONNS     65536
 #define AT_COMM_LEN      16
 

@@ -421,12 +421,24 @@ void tracer_report_losses(struct tracer *t)
 	}
 }
 
+/*
+ * Enter pid in the traced map.  Its bucket's count goes up first (the BPF
+ * side's add_traced() does the same, and its exit hook counts down), with
+ * an atomic add on the shared mapping of the object's .bss.
+ */
 int tracer_add_pid(struct tracer *t, pid_t pid)
 {
 	uint32_t key = (uint32_t)pid, flags = t->opt->no_follow ? 0 : AT_TRACED_FOLLOW;
+	uint32_t *bucket = &t->skel->bss->traced_buckets[key & (AT_TRACED_BUCKETS - 1)];
 
-	if (bpf_map_update_elem(t->fd_traced, &key, &flags, BPF_ANY) != 0)
-		return -errno;
+	__atomic_fetch_add(bucket, 1, __ATOMIC_SEQ_CST);
+	if (bpf_map_update_elem(t->fd_traced, &key, &flags, BPF_NOEXIST) != 0) {
+		int err = errno;
+
+		__atomic_fetch_sub(bucket, 1, __ATOMIC_SEQ_CST);
+		if (err != EEXIST || bpf_map_update_elem(t->fd_traced, &key, &flags, BPF_EXIST) != 0)
+			return -(err != EEXIST ? err : errno);
+	}
 	t->n_live++;
 	return 0;
 }

@@ -14,7 +14,7 @@ all_tests() {
 		tls-fd-reused-for-cleartext \
 		hostile-one-byte-writes hostile-huge-header hostile-many-headers hostile-garbage \
 		hostile-torn hostile-split-name hostile-concurrent hostile-churn foreign-hints exec-in-place \
-		many-children \
+		many-children traced-buckets-balance \
 		stdout-closed output-disk-full two-at-once all-mode all-filters all-rate-limit \
 		rotate-and-sighup h2-curl h2-node deleted-library sigv4-secrets seed000-seed004 \
 		claude-code-native no-process-left-stopped bad-input
@@ -39,6 +39,7 @@ register_tests() {
 	run_test foreign-hints t_foreign_hints
 	run_test exec-in-place t_exec_in_place
 	run_test many-children t_many_children
+	run_test traced-buckets-balance t_traced_buckets
 	run_test stdout-closed t_stdout_closed
 	run_test output-disk-full t_disk_full
 	run_test two-at-once t_two_at_once
@@ -331,6 +332,53 @@ t_many_children() {
 	end=$(date +%s)
 	echo "1000 children in $((end - start)) s"
 	$CHECK "$T/out.json" requests=1 'req:0:comm="curl"' summary
+}
+
+# Every traced process counts in its tgid's bucket (bpf: traced_buckets, which lets the
+# syscall tracepoints pass untraced processes with one load), and its exit counts it out:
+# after 300 followed children came and went, the buckets hold the parent alone.
+t_traced_buckets() {
+	command -v bpftool >/dev/null || { echo "bpftool is not installed"; return 77; }
+	python3 - "$T/go" "$T/done" <<'PY' &
+import os, sys, time
+go, done = sys.argv[1], sys.argv[2]
+while not os.path.exists(go):
+    time.sleep(0.05)
+for _ in range(300):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+open(done, "w").close()
+time.sleep(60)
+PY
+	local pp=$! ap i
+	"$AT" -j -o "$T/out.json" -p "$pp" 2>"$T/stderr" &
+	ap=$!
+	sleep 1.5
+	touch "$T/go"
+	for i in $(seq 200); do [ -e "$T/done" ] && break; sleep 0.1; done
+	bpftool -j map show >"$T/maps.json"
+	python3 - "$T/maps.json" "$pp" "$T/bss.json" <<'PY'
+import json, subprocess, sys
+maps = [m for m in json.load(open(sys.argv[1])) if m.get("name") == "authtrac.bss"]
+dump = subprocess.run(["bpftool", "-j", "map", "dump", "id", str(max(m["id"] for m in maps))],
+                      capture_output=True, text=True, check=True).stdout
+open(sys.argv[3], "w").write(dump)
+PY
+	kill "$pp"
+	wait "$ap"
+	expect_status 0 $? "authtrace -p" || return 1
+	[ -e "$T/done" ] || { echo "the children did not finish"; return 1; }
+	python3 - "$T/bss.json" "$pp" <<'PY'
+import json, struct, sys
+value = bytes(int(b, 16) for b in json.load(open(sys.argv[1]))[0]["value"])
+buckets = struct.unpack("<%dI" % 16384, value[:16384 * 4])
+pid = int(sys.argv[2])
+assert buckets[pid % 16384] == 1, f"the parent's bucket holds {buckets[pid % 16384]}"
+assert sum(buckets) == 1, f"{sum(buckets)} counted, 1 traced process left"
+print("buckets balanced after 300 children")
+PY
 }
 
 # authtrace --json | head -1: a closed stdout ends the run quietly (exit 0)
