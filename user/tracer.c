@@ -436,8 +436,11 @@ int tracer_add_pid(struct tracer *t, pid_t pid)
 		int err = errno;
 
 		__atomic_fetch_sub(bucket, 1, __ATOMIC_SEQ_CST);
-		if (err != EEXIST || bpf_map_update_elem(t->fd_traced, &key, &flags, BPF_EXIST) != 0)
-			return -(err != EEXIST ? err : errno);
+		if (err != EEXIST)
+			return -err;
+		/* there already (counted then): only its flags change */
+		if (bpf_map_update_elem(t->fd_traced, &key, &flags, BPF_EXIST) != 0)
+			return -errno;
 	}
 	t->n_live++;
 	return 0;
