@@ -68,6 +68,12 @@ static __always_inline bool maybe_traced(__u32 tgid)
 	return *traced_bucket(tgid) != 0;
 }
 
+/* tgid's flags in `traced`, NULL if it is not there: one load when its bucket is empty */
+static __always_inline __u32 *traced_flags(__u32 tgid)
+{
+	return maybe_traced(tgid) ? bpf_map_lookup_elem(&traced, &tgid) : NULL;
+}
+
 /* Enter tgid in `traced`; when it is there already, only its flags change. */
 static __always_inline void add_traced(__u32 tgid, __u32 *flags)
 {
@@ -360,7 +366,7 @@ static __always_inline bool note_active(__u32 tgid)
 {
 	__u32 flags = 0;
 
-	if (maybe_traced(tgid) && bpf_map_lookup_elem(&traced, &tgid))
+	if (traced_flags(tgid))
 		return true;
 	if (!passes_filters(tgid))
 		return false;
@@ -682,10 +688,7 @@ static __always_inline bool is_traced(__u32 tgid, __u32 *flags)
 			*flags = 0;
 		return passes_filters(tgid);
 	}
-	if (!maybe_traced(tgid))
-		return false;
-	f = bpf_map_lookup_elem(&traced, &tgid);
-
+	f = traced_flags(tgid);
 	if (!f)
 		return false;
 	if (flags)
@@ -844,7 +847,7 @@ int handle_exit(struct trace_event_raw_sched_process_exit *ctx)
 	struct at_event_hdr *h;
 	bool group_dead;
 
-	if (!maybe_traced(tgid) || !bpf_map_lookup_elem(&traced, &tgid))
+	if (!traced_flags(tgid))
 		return 0;
 	/* group_dead exists since 6.16; before that the leader's exit stands in. */
 	if (bpf_core_field_exists(ctx->group_dead))
