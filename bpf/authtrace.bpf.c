@@ -504,20 +504,55 @@ static __always_inline int capture(__u64 conn, const __u8 *buf, __u64 len, __u16
 	return 0;
 }
 
-/* SSL_read arguments saved at entry for the return probe, per thread. */
+/* --- per-thread state ------------------------------------------------------- */
+
+/* SSL_read arguments saved at entry for the return probe. */
 struct read_args {
 	__u64 ssl;
 	__u64 buf;
 	__u64 readbytes;   /* SSL_read_ex: size_t *; 0 for SSL_read */
-	__u16 hook;
+	__u16 hook;        /* AT_HOOK_NONE: no SSL_read in progress */
+};
+
+/* A socket read(2)/recvfrom(2): the buffer is known at entry, the length at exit. */
+struct sys_read_args {
+	__u64 buf;
+	struct at_sock_id sock;
+	int fd;
+	__u16 hook;        /* AT_HOOK_NONE: none in progress */
+};
+
+/*
+ * What a thread is in the middle of, for the probes that come in pairs
+ * (entry and return).  Task-local storage lives in the task itself: hash
+ * maps keyed by tid cost a locked update at every entry and a delete at
+ * every return (~0.7 us of each SSL_read's two probes on the bench VM),
+ * refused threads beyond 16384 without a trace, and kept the entries of
+ * threads that died inside a call.  This is freed with its thread.
+ */
+struct thread_state {
+	struct read_args ssl_read;        /* inside SSL_read/SSL_read_ex */
+	struct sys_read_args sys_read;    /* inside read/recvfrom on a candidate socket */
+	__u64 handshake_ssl;              /* inside SSL_do_handshake/SSL_connect: its SSL*, else 0 */
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct read_args);
-} pending_reads SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct thread_state);
+} thread_states SEC(".maps");
+
+/* The current thread's state; create: make it if there is none (NULL if that fails). */
+static __always_inline struct thread_state *thread_state(bool create)
+{
+	struct thread_state *ts = bpf_task_storage_get(&thread_states, bpf_get_current_task_btf(), 0,
+						       create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+
+	if (!ts && create)
+		count(AT_CNT_NO_THREAD_STATE, 1);
+	return ts;
+}
 
 SEC("uprobe")
 int BPF_KPROBE(ssl_write, void *ssl, const void *buf, int num)
@@ -533,10 +568,14 @@ int BPF_KPROBE(ssl_write_ex, void *ssl, const void *buf, size_t num)
 
 static __always_inline int save_read(__u64 ssl, __u64 buf, __u64 readbytes, __u16 hook)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct read_args a = { .ssl = ssl, .buf = buf, .readbytes = readbytes, .hook = hook };
+	struct thread_state *ts = thread_state(true);
 
-	bpf_map_update_elem(&pending_reads, &tid, &a, BPF_ANY);
+	if (ts) {
+		ts->ssl_read.ssl = ssl;
+		ts->ssl_read.buf = buf;
+		ts->ssl_read.readbytes = readbytes;
+		ts->ssl_read.hook = hook;
+	}
 	return 0;
 }
 
@@ -560,15 +599,14 @@ int BPF_KPROBE(ssl_read_ex, void *ssl, void *buf, size_t num, size_t *readbytes)
 SEC("uretprobe")
 int BPF_KRETPROBE(ssl_read_ret, int ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct read_args *a = bpf_map_lookup_elem(&pending_reads, &tid);
+	struct thread_state *ts = thread_state(false);
 	struct read_args args;
 	__u64 n = 0;
 
-	if (!a)
+	if (!ts || ts->ssl_read.hook == AT_HOOK_NONE)
 		return 0;
-	args = *a;
-	bpf_map_delete_elem(&pending_reads, &tid);
+	args = ts->ssl_read;
+	ts->ssl_read.hook = AT_HOOK_NONE;
 	if (ret <= 0)
 		return 0;
 	if (args.hook == AT_HOOK_SSL_READ_EX) {
@@ -597,30 +635,24 @@ static __always_inline void forget_conn(__u32 tgid, __u64 conn)
 
 /* --- connections: handshake socket, cleartext HTTP, ends ------------------ */
 
-/* Threads inside SSL_do_handshake/SSL_connect: tid -> SSL*. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u64);
-} in_handshake SEC(".maps");
-
+/* Inside SSL_do_handshake/SSL_connect, the socket written to is the connection's. */
 SEC("uprobe")
 int BPF_KPROBE(ssl_handshake, void *ssl)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 v = (__u64)ssl;
+	struct thread_state *ts = thread_state(true);
 
-	bpf_map_update_elem(&in_handshake, &tid, &v, BPF_ANY);
+	if (ts)
+		ts->handshake_ssl = (__u64)ssl;
 	return 0;
 }
 
 SEC("uretprobe")
 int BPF_KRETPROBE(ssl_handshake_ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct thread_state *ts = thread_state(false);
 
-	bpf_map_delete_elem(&in_handshake, &tid);
+	if (ts)
+		ts->handshake_ssl = 0;
 	return 0;
 }
 
@@ -892,15 +924,14 @@ static __always_inline void report_conn_event(__u32 kind, __u64 pid_tgid, __u64 
 static __always_inline int socket_write(int fd, const __u8 *buf, __u64 len, __u16 hook)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
 	struct at_sock_id sock;
-	__u64 *ssl;
+	struct thread_state *ts;
 
 	if (!is_traced(pid_tgid >> 32, NULL) || !fd_socket(fd, &sock))
 		return 0;
-	ssl = bpf_map_lookup_elem(&in_handshake, &tid);
-	if (ssl) {
-		report_conn_event(AT_EV_SSL_FD, pid_tgid, *ssl, (__u32)fd);
+	ts = thread_state(false);
+	if (ts && ts->handshake_ssl) {
+		report_conn_event(AT_EV_SSL_FD, pid_tgid, ts->handshake_ssl, (__u32)fd);
 		return 0;
 	}
 	if (is_tls_socket(pid_tgid >> 32, fd, &sock))
@@ -949,14 +980,13 @@ int handle_writev(struct trace_event_raw_sys_enter *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct iov_walk w = { .iov = (const struct iovec *)ctx->args[1], .n = ctx->args[2],
 			      .fd = (int)ctx->args[0] };
-	__u32 tid = (__u32)pid_tgid;
-	__u64 *ssl;
+	struct thread_state *ts;
 
 	if (!is_traced(pid_tgid >> 32, NULL) || !fd_socket(w.fd, &w.sock))
 		return 0;
-	ssl = bpf_map_lookup_elem(&in_handshake, &tid);
-	if (ssl) {
-		report_conn_event(AT_EV_SSL_FD, pid_tgid, *ssl, (__u32)w.fd);
+	ts = thread_state(false);
+	if (ts && ts->handshake_ssl) {
+		report_conn_event(AT_EV_SSL_FD, pid_tgid, ts->handshake_ssl, (__u32)w.fd);
 		return 0;
 	}
 	if (is_tls_socket(pid_tgid >> 32, w.fd, &w.sock))
@@ -966,49 +996,40 @@ int handle_writev(struct trace_event_raw_sys_enter *ctx)
 }
 
 /* Socket reads: the buffer is known at entry, the length at exit. */
-struct sys_read_args {
-	__u64 buf;
-	struct at_sock_id sock;
-	int fd;
-	__u16 hook;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct sys_read_args);
-} pending_sysreads SEC(".maps");
-
 static __always_inline int socket_read_enter(int fd, __u64 buf, __u16 hook)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
 	struct sys_read_args a = { .buf = buf, .fd = fd, .hook = hook };
+	struct thread_state *ts;
 
-	/* inside SSL_read or a handshake the bytes are TLS records */
-	if (!is_traced(pid_tgid >> 32, NULL) || bpf_map_lookup_elem(&pending_reads, &tid) ||
-	    bpf_map_lookup_elem(&in_handshake, &tid) || !fd_socket(fd, &a.sock) ||
-	    is_tls_socket(pid_tgid >> 32, fd, &a.sock))
+	if (!is_traced(pid_tgid >> 32, NULL))
 		return 0;
-	bpf_map_update_elem(&pending_sysreads, &tid, &a, BPF_ANY);
+	/* inside SSL_read or a handshake the bytes are TLS records */
+	ts = thread_state(false);
+	if (ts && (ts->ssl_read.hook != AT_HOOK_NONE || ts->handshake_ssl))
+		return 0;
+	if (!fd_socket(fd, &a.sock) || is_tls_socket(pid_tgid >> 32, fd, &a.sock))
+		return 0;
+	if (!ts)
+		ts = thread_state(true);
+	if (ts)
+		ts->sys_read = a;
 	return 0;
 }
 
 static __always_inline int socket_read_exit(long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct sys_read_args *a, args;
+	struct thread_state *ts;
+	struct sys_read_args args;
 
 	/* --all enters processes in `traced` only once their TLS is seen */
-	if (!trace_all && !maybe_traced(pid_tgid >> 32))
+	if (!trace_all && !maybe_traced(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	a = bpf_map_lookup_elem(&pending_sysreads, &tid);
-	if (!a)
+	ts = thread_state(false);
+	if (!ts || ts->sys_read.hook == AT_HOOK_NONE)
 		return 0;
-	args = *a;
-	bpf_map_delete_elem(&pending_sysreads, &tid);
+	args = ts->sys_read;
+	ts->sys_read.hook = AT_HOOK_NONE;
 	if (ret <= 0)
 		return 0;
 	return capture(AT_CONN_FD | (__u32)args.fd, (const __u8 *)args.buf, (__u64)ret, args.hook,

@@ -151,6 +151,7 @@ enum at_counter {
 	AT_CNT_TRUNCATED_BYTES,    /* bytes of writes beyond AT_CAPTURE_MAX */
 	AT_CNT_SKIPPED_BYTES,      /* body bytes not copied because the collector said so */
 	AT_CNT_READ_FAILED,        /* bpf_probe_read_user failures */
+	AT_CNT_NO_THREAD_STATE,    /* SSL_read, read(2) or handshake entries with no room to note them */
 	AT_CNT_COUNT
 };
 

@@ -380,6 +380,7 @@ static const char *const counter_reason[AT_CNT_COUNT] = {
 	[AT_CNT_TRUNCATED_BYTES] = NULL,  /* bytes, reported in the summary */
 	[AT_CNT_SKIPPED_BYTES] = NULL,    /* by design */
 	[AT_CNT_READ_FAILED] = "user-memory-unreadable",
+	[AT_CNT_NO_THREAD_STATE] = "thread-state-unavailable",
 };
 
 static uint64_t read_counter(struct tracer *t, uint32_t idx)
