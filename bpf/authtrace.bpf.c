@@ -678,19 +678,22 @@ int BPF_KPROBE(ssl_free, void *ssl)
 
 /* --- process tracking ------------------------------------------------------ */
 
-/* The inode behind the current process's file descriptor fd, or NULL. */
+/*
+ * The inode behind the current process's file descriptor fd, or NULL.  The
+ * task is a BTF pointer, so its file table is reached by plain loads (the
+ * verifier makes them fault-safe); only the descriptor array, which holds
+ * plain pointers, needs read helpers.  It runs in every syscall tracepoint
+ * of a traced process.
+ */
 static __always_inline struct inode *fd_inode(int fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
 	struct file **fds, *file = NULL;
-	__u32 max_fds;
 
-	if (fd < 0)
+	if (fd < 0 || (__u32)fd >= fdt->max_fds)
 		return NULL;
-	max_fds = BPF_CORE_READ(task, files, fdt, max_fds);
-	if ((__u32)fd >= max_fds)
-		return NULL;
-	fds = BPF_CORE_READ(task, files, fdt, fd);
+	fds = fdt->fd;
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 		return NULL;
 	return BPF_CORE_READ(file, f_inode);
