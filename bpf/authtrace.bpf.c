@@ -486,7 +486,8 @@ static __always_inline int capture(__u64 conn, const __u8 *buf, __u64 len, __u16
 		return 0;
 	}
 
-	w.start = resume_point(&key, w.tmpl.stream_off);
+	/* the collector skips request bodies this way; responses end with response_skip */
+	w.start = dir == AT_DIR_OUT ? resume_point(&key, w.tmpl.stream_off) : 0;
 	if (sock && fresh && w.start == 0 && starts_tls_record(buf, len))
 		remember_tls_socket(key.tgid, conn, sock);
 	if (w.start >= len || (sock && !starts_like_text(buf + w.start))) {
