@@ -30,7 +30,13 @@
 #define AT_MAX_TRACED    65536
 /* buckets of tgids with a count of traced processes each (a power of two) */
 #define AT_TRACED_BUCKETS 16384
-#define AT_MAX_CONNS     65536
+/*
+ * Connection directions the kernel side keeps an offset or a hint for: four
+ * times what the collector's table holds (AT_COLLECTOR_CONNS), the only user
+ * of them.  Preallocated LRU maps: 65536 entries took ~3 ms each to create.
+ */
+#define AT_COLLECTOR_CONNS 4096
+#define AT_MAX_CONNS     (4 * AT_COLLECTOR_CONNS)
 #define AT_COMM_LEN      16
 
 enum at_event_kind {

@@ -306,7 +306,7 @@ int tracer_start(struct tracer *t, const struct options *opt, struct rules *rule
 		.color = !opt->json && out_is_tty && !getenv("NO_COLOR"),
 		.fleet = opt->all,
 		.filter_api = opt->filter_api,
-		.max_conns = 4096,
+		.max_conns = AT_COLLECTOR_CONNS,
 		.hints = {
 			.skip_until = on_skip_until,
 			.response_done = on_response_done,
