@@ -139,7 +139,8 @@ static __always_inline void count(__u32 which, __u64 n)
 		*c += n;
 }
 
-static __always_inline void fill_hdr(struct at_event_hdr *h, __u32 kind, __u64 pid_tgid)
+/* A record header with no process identity (comm, cgroup and uid zero). */
+static __always_inline void fill_hdr_anonymous(struct at_event_hdr *h, __u32 kind, __u64 pid_tgid)
 {
 	h->kind = kind;
 	h->pid = pid_tgid >> 32;
@@ -154,10 +155,24 @@ static __always_inline void fill_hdr(struct at_event_hdr *h, __u32 kind, __u64 p
 	h->hook = AT_HOOK_NONE;
 	h->dir = 0;
 	h->flags = 0;
+	__builtin_memset(h->comm, 0, sizeof(h->comm));
+	h->cgroup_id = 0;
+	h->uid = 0;
+	h->pad = 0;
+}
+
+/* Who the current process is.  The three helpers cost ~0.2 us a record on the bench VM. */
+static __always_inline void fill_identity(struct at_event_hdr *h)
+{
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->uid = (__u32)bpf_get_current_uid_gid();
-	h->pad = 0;
+}
+
+static __always_inline void fill_hdr(struct at_event_hdr *h, __u32 kind, __u64 pid_tgid)
+{
+	fill_hdr_anonymous(h, kind, pid_tgid);
+	fill_identity(h);
 }
 
 /* The inode of the current process's executable. */
@@ -472,7 +487,10 @@ static __always_inline int capture(__u64 conn, const __u8 *buf, __u64 len, __u16
 	if (trace_all && !note_active(pid_tgid >> 32))
 		return 0;
 
-	fill_hdr(&w.tmpl, AT_EV_DATA, pid_tgid);
+	fill_hdr_anonymous(&w.tmpl, AT_EV_DATA, pid_tgid);
+	/* the collector names a request's process from the write; reads need no name */
+	if (dir == AT_DIR_OUT)
+		fill_identity(&w.tmpl);
 	w.tmpl.conn = conn;
 	w.tmpl.len = len > 0xffffffffULL ? 0xffffffffU : (__u32)len;
 	w.tmpl.hook = hook;

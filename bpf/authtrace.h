@@ -96,6 +96,8 @@ struct at_event_hdr {
 	__u16 hook;        /* enum at_hook */
 	__u8 dir;          /* enum at_dir */
 	__u8 flags;        /* AT_F_* */
+	/* who the process is; zero in EV_DATA records of reads (dir IN): requests,
+	 * the only records named by process, come from writes */
 	char comm[AT_COMM_LEN];
 	__u64 cgroup_id;   /* cgroup v2 id of the process */
 	__u32 uid;
