@@ -395,7 +395,7 @@ __attribute__((noinline)) static void run_passes(const struct trace *tr, struct 
 				.rules = h->rules,
 				.out = h->q,
 				.format = OUTPUT_JSON,
-				.max_conns = 4096,
+				.max_conns = AT_COLLECTOR_CONNS,
 				.hints = { .skip_until = on_skip_until, .response_done = on_response_done,
 					   .ctx = h },
 			};
@@ -418,7 +418,7 @@ __attribute__((noinline)) static void run_passes(const struct trace *tr, struct 
 				.ctx = h,
 				.extra_cred_headers = rules_extra_cred_headers(h->rules),
 			};
-			struct conn_table *ct = conn_table_new(&cb, 4096);
+			struct conn_table *ct = conn_table_new(&cb, AT_COLLECTOR_CONNS);
 
 			for (size_t i = 0; i < tr->n; i++)
 				handle_record(ct, tr->buf + tr->off[i], tr->size[i]);
