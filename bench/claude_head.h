@@ -95,4 +95,47 @@ static inline size_t claude_request(char *out, size_t cap, enum claude_variant v
 	return (size_t)hl + (size_t)bl;
 }
 
+/*
+ * Claude-API-like responses: a streamed 200 with its first event in the
+ * same read, and a 401 with its JSON error body.  Used by replay and
+ * refparse (loadgen's server, bench/server.c, makes its own).
+ */
+static const char claude_response_sse[] =
+	"HTTP/1.1 200 OK\r\n"
+	"Date: Sun, 23 Nov 2026 08:00:00 GMT\r\n"
+	"Content-Type: text/event-stream; charset=utf-8\r\n"
+	"Transfer-Encoding: chunked\r\n"
+	"Connection: keep-alive\r\n"
+	"Cache-Control: no-cache\r\n"
+	"anthropic-ratelimit-unified-status: allowed\r\n"
+	"anthropic-ratelimit-unified-reset: 1795420800\r\n"
+	"request-id: req_011CBenchReplayReplayReplay\r\n"
+	"strict-transport-security: max-age=31536000; includeSubDomains; preload\r\n"
+	"anthropic-organization-id: 00000000-0000-0000-0000-000000000000\r\n"
+	"via: 1.1 google\r\n"
+	"cf-cache-status: DYNAMIC\r\n"
+	"X-Robots-Tag: none\r\n"
+	"Server: cloudflare\r\n"
+	"CF-RAY: 9a0b1c2d3e4f5a6b-FRA\r\n"
+	"\r\n"
+	"1a4\r\n"
+	"event: message_start\n"
+	"data: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-sonnet-4-6\",\"id\":\"msg_bench\","
+	"\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"stop_reason\":null,\"usage\":"
+	"{\"input_tokens\":12,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,"
+	"\"output_tokens\":1}}}\n\n\r\n";
+
+static const char claude_response_401[] =
+	"HTTP/1.1 401 Unauthorized\r\n"
+	"Date: Sun, 23 Nov 2026 08:00:00 GMT\r\n"
+	"Content-Type: application/json\r\n"
+	"Content-Length: 130\r\n"
+	"Connection: keep-alive\r\n"
+	"x-should-retry: false\r\n"
+	"request-id: req_011CBenchReplayReplay401x\r\n"
+	"via: 1.1 google\r\n"
+	"Server: cloudflare\r\n"
+	"\r\n"
+	"{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"x-api-key header is required\"},\"request_id\":\"req_011CBench\"}";
+
 #endif

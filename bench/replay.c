@@ -218,44 +218,6 @@ static void emit_close(struct trace *t, struct sim_conn *c)
 	h->conn = c->ssl;
 }
 
-static const char resp_stream_head[] =
-	"HTTP/1.1 200 OK\r\n"
-	"Date: Sun, 23 Nov 2026 08:00:00 GMT\r\n"
-	"Content-Type: text/event-stream; charset=utf-8\r\n"
-	"Transfer-Encoding: chunked\r\n"
-	"Connection: keep-alive\r\n"
-	"Cache-Control: no-cache\r\n"
-	"anthropic-ratelimit-unified-status: allowed\r\n"
-	"anthropic-ratelimit-unified-reset: 1795420800\r\n"
-	"request-id: req_011CBenchReplayReplayReplay\r\n"
-	"strict-transport-security: max-age=31536000; includeSubDomains; preload\r\n"
-	"anthropic-organization-id: 00000000-0000-0000-0000-000000000000\r\n"
-	"via: 1.1 google\r\n"
-	"cf-cache-status: DYNAMIC\r\n"
-	"X-Robots-Tag: none\r\n"
-	"Server: cloudflare\r\n"
-	"CF-RAY: 9a0b1c2d3e4f5a6b-FRA\r\n"
-	"\r\n"
-	"1a4\r\n"
-	"event: message_start\n"
-	"data: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-sonnet-4-6\",\"id\":\"msg_bench\","
-	"\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"stop_reason\":null,\"usage\":"
-	"{\"input_tokens\":12,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,"
-	"\"output_tokens\":1}}}\n\n\r\n";
-
-static const char resp_401[] =
-	"HTTP/1.1 401 Unauthorized\r\n"
-	"Date: Sun, 23 Nov 2026 08:00:00 GMT\r\n"
-	"Content-Type: application/json\r\n"
-	"Content-Length: 130\r\n"
-	"Connection: keep-alive\r\n"
-	"x-should-retry: false\r\n"
-	"request-id: req_011CBenchReplayReplay401x\r\n"
-	"via: 1.1 google\r\n"
-	"Server: cloudflare\r\n"
-	"\r\n"
-	"{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"x-api-key header is required\"},\"request_id\":\"req_011CBench\"}";
-
 /*
  * The traced processes: real, idle child processes named like the events
  * say (their /proc entries are what the collector reads about a process,
@@ -322,10 +284,11 @@ static void build_trace(struct trace *t, unsigned requests, unsigned nconns, uns
 
 		emit_write(t, c, AT_DIR_OUT, AT_HOOK_SSL_WRITE, req, n);
 		if (v == CV_NONE)
-			emit_write(t, c, AT_DIR_IN, AT_HOOK_SSL_READ, resp_401, sizeof(resp_401) - 1);
+			emit_write(t, c, AT_DIR_IN, AT_HOOK_SSL_READ, claude_response_401,
+				   sizeof(claude_response_401) - 1);
 		else
-			emit_write(t, c, AT_DIR_IN, AT_HOOK_SSL_READ, resp_stream_head,
-				   sizeof(resp_stream_head) - 1);
+			emit_write(t, c, AT_DIR_IN, AT_HOOK_SSL_READ, claude_response_sse,
+				   sizeof(claude_response_sse) - 1);
 		t->requests++;
 		t->responses++;
 		if (++c->used == per_conn) {
