@@ -8,7 +8,12 @@ B       := $(BUILD)/bench
 BCFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
            -Iuser -Ibpf -I$(BUILD) -I$(B) -Ibench
 
-all: $(B)/floor $(B)/probewait $(B)/server $(B)/loadgen $(B)/replay $(B)/bpfload $(B)/sysloop
+# llhttp's C sources, from Debian's node-llhttp (figure 3's reference parser)
+LLHTTP     := /usr/share/llhttp
+LLHTTP_INC := /usr/share/include/llhttp
+
+all: $(B)/floor $(B)/probewait $(B)/server $(B)/loadgen $(B)/replay $(B)/bpfload $(B)/sysloop \
+     $(if $(wildcard $(LLHTTP)/llhttp.c),$(B)/refparse)
 
 $(B):
 	@mkdir -p $@
@@ -34,6 +39,13 @@ $(B)/loadgen: bench/loadgen.c bench/claude_head.h | $(B)
 # the collector alone: the project's library, nothing bypassed
 $(B)/replay: bench/replay.c bench/claude_head.h $(BUILD)/libauthtrace.a | $(B)
 	$(CC) $(BCFLAGS) $< $(BUILD)/libauthtrace.a -lbpf -lelf -lz -lcjson -lcrypto -lnghttp2 -lpthread -o $@
+
+# a reference for the collector: llhttp tokenizing the same heads (-O2 like
+# the project; llhttp's generated code is not held to the project's warnings)
+$(B)/refparse: bench/refparse.c bench/claude_head.h | $(B)
+	$(CC) $(BCFLAGS) -I$(LLHTTP_INC) -c $< -o $(B)/refparse.o
+	$(CC) -O2 -g -w -I$(LLHTTP_INC) $(LLHTTP)/llhttp.c $(LLHTTP)/api.c $(LLHTTP)/http.c \
+		$(B)/refparse.o -o $@
 
 # the project's own BPF object, loaded as user/tracer.c loads it
 $(B)/bpfload: bench/bpfload.c $(BUILD)/authtrace.skel.h | $(B)

@@ -1,11 +1,14 @@
 #!/bin/sh
 # Install what authtrace needs to build and test, from Debian 12's packages.
 # Idempotent: installs only what is missing.  Needs root.
+# (node-llhttp: the C sources of node's HTTP parser, make bench's reference
+# for the collector; nothing in authtrace uses it.)
 set -eu
 
 PKGS="make clang llvm libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev libnghttp2-dev
 libssl-dev libcmocka-dev pkg-config openssl curl python3 nodejs ca-certificates
-procps util-linux systemd logrotate yamllint python3-yaml"
+procps util-linux systemd logrotate yamllint python3-yaml
+node-llhttp"
 
 missing=""
 for p in $PKGS; do
