@@ -367,16 +367,18 @@ class Bench:
         p.stdin.flush()
         p.wait(10)
 
+        # a floor that measured no overhead (noise) has no ratio: None, not inf
         def ratios(d, floor):
             out = []
             for i in range(ROUNDS):
                 u, a, f = d["untraced"][i], d["authtrace"][i], d[floor][i]
-                out.append((a - u) / (f - u) if f - u > 0 else float("inf"))
+                if f - u > 0:
+                    out.append((a - u) / (f - u))
             return out
 
         def ratio_of(pick, d, floor):
             u, a, f = pick(d["untraced"]), pick(d["authtrace"]), pick(d[floor])
-            return round((a - u) / (f - u), 2) if f - u > 0 else float("inf")
+            return round((a - u) / (f - u), 2) if f - u > 0 else None
 
         def overhead(d, m):
             return round((median(d[m]) / median(d["untraced"]) - 1) * 100, 1)
@@ -394,7 +396,8 @@ class Bench:
                 "ratio_vs_full_floor": ratio_of(median, d, "floor_ut"),
                 # cross-checks: from the per-mode minimums; median of per-round ratios
                 "ratio_vs_uprobe_floor_min": ratio_of(min, d, "floor_u"),
-                "ratio_vs_uprobe_floor_round_median": round(median(ratios(d, "floor_u")), 2),
+                "ratio_vs_uprobe_floor_round_median": (round(median(ratios(d, "floor_u")), 2)
+                                                       if ratios(d, "floor_u") else None),
             }
             u = res[name]["us_per_request"]
             res[name]["extra_us_vs_uprobe_floor"] = round(u["authtrace"] - u["floor_u"], 1)
@@ -709,6 +712,10 @@ def verdict(ok):
     return "met" if ok else "**not met**"
 
 
+def fmt_ratio(x):
+    return "%.2f" % x if x is not None else "n/a (that floor measured no overhead)"
+
+
 def table_rows(R):
     rows = []
     for kind in ("c", "python", "node"):
@@ -717,12 +724,13 @@ def table_rows(R):
             c, w = f["cpu"], f["wall"]
             rows.append(("1. probe cost, %s: (authtrace−untraced)/(floor−untraced)" % kind,
                          "≤ %.1f" % TARGETS["ratio"],
-                         "%.2f vs uprobe floor (%.2f vs uprobes+tracepoints) in client CPU; "
+                         "%s vs uprobe floor (%s vs uprobes+tracepoints) in client CPU; "
                          "overhead %+.0f%% CPU, %+.0f%% wall (floor %+.0f%%, %+.0f%%)"
-                         % (c["ratio_vs_uprobe_floor"], c["ratio_vs_full_floor"],
+                         % (fmt_ratio(c["ratio_vs_uprobe_floor"]), fmt_ratio(c["ratio_vs_full_floor"]),
                             c["overhead_pct"]["authtrace"], w["overhead_pct"]["authtrace"],
                             c["overhead_pct"]["floor_u"], w["overhead_pct"]["floor_u"]),
-                         verdict(c["ratio_vs_uprobe_floor"] <= TARGETS["ratio"]
+                         verdict(c["ratio_vs_uprobe_floor"] is not None
+                                 and c["ratio_vs_uprobe_floor"] <= TARGETS["ratio"]
                                  and f["every_request_reported"])))
     f = R.get("no_loss")
     if f:
@@ -906,15 +914,16 @@ def sections(R):
             % (uc["authtrace"], c["overhead_pct"]["authtrace"], uw["authtrace"], w["overhead_pct"]["authtrace"]),
             "",
             "(authtrace − untraced) / (floor − untraced) from the per-mode medians, client CPU: "
-            "**%.2f** against the uprobe floor, %.2f against uprobes + tracepoints (cross-checks: "
-            "from per-mode minimums %.2f, median of per-round ratios %.2f; on wall time %.2f). "
+            "**%s** against the uprobe floor, %s against uprobes + tracepoints (cross-checks: "
+            "from per-mode minimums %s, median of per-round ratios %s; on wall time %s). "
             "authtrace's own work on top of the uprobe floor: %.1f µs of client CPU per request. "
             "Every request reported: %s. Diagnostic batch with kernel.bpf_stats_enabled: "
             "authtrace's uprobe programs ran %s times per request, %s µs per request in total "
             "(their own run time, without the trap; it includes the ring-buffer submits and the "
             "wake-ups of the collector they raise)%s."
-            % (c["ratio_vs_uprobe_floor"], c["ratio_vs_full_floor"], c["ratio_vs_uprobe_floor_min"],
-               c["ratio_vs_uprobe_floor_round_median"], w["ratio_vs_uprobe_floor"],
+            % (fmt_ratio(c["ratio_vs_uprobe_floor"]), fmt_ratio(c["ratio_vs_full_floor"]),
+               fmt_ratio(c["ratio_vs_uprobe_floor_min"]),
+               fmt_ratio(c["ratio_vs_uprobe_floor_round_median"]), fmt_ratio(w["ratio_vs_uprobe_floor"]),
                c["extra_us_vs_uprobe_floor"], "yes" if f["every_request_reported"] else "NO",
                f["bpf_prog_runs_per_request"], f["bpf_prog_us_per_request"],
                by_program_text(f.get("bpf_prog_by_program"))),
