@@ -33,16 +33,16 @@ $(B)/probewait: bench/probewait.c bench/tlsfuncs.c bench/tlsfuncs.h user/elfsym.
 $(B)/server: bench/server.c | $(B)
 	$(CC) $(BCFLAGS) $< -lssl -lcrypto -lpthread -o $@
 
-$(B)/loadgen: bench/loadgen.c bench/claude_head.h | $(B)
+$(B)/loadgen: bench/loadgen.c bench/claude_head.h bench/measure.h | $(B)
 	$(CC) $(BCFLAGS) $< -lssl -lcrypto -o $@
 
 # the collector alone: the project's library, nothing bypassed
-$(B)/replay: bench/replay.c bench/claude_head.h $(BUILD)/libauthtrace.a | $(B)
+$(B)/replay: bench/replay.c bench/claude_head.h bench/measure.h $(BUILD)/libauthtrace.a | $(B)
 	$(CC) $(BCFLAGS) $< $(BUILD)/libauthtrace.a -lbpf -lelf -lz -lcjson -lcrypto -lnghttp2 -lpthread -o $@
 
 # a reference for the collector: llhttp tokenizing the same heads (-O2 like
 # the project; llhttp's generated code is not held to the project's warnings)
-$(B)/refparse: bench/refparse.c bench/claude_head.h | $(B)
+$(B)/refparse: bench/refparse.c bench/claude_head.h bench/measure.h | $(B)
 	$(CC) $(BCFLAGS) -I$(LLHTTP_INC) -c $< -o $(B)/refparse.o
 	$(CC) -O2 -g -w -I$(LLHTTP_INC) $(LLHTTP)/llhttp.c $(LLHTTP)/api.c $(LLHTTP)/http.c \
 		$(B)/refparse.o -o $@

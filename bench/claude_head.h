@@ -34,6 +34,21 @@ static const char claude_body_tmpl[] =
 	"\"properties\":{\"command\":{\"type\":\"string\"}},\"required\":[\"command\"]}}]}";
 
 /*
+ * The variant of the replay's request k (bench/replay and bench/refparse):
+ * 60 % x-api-key, 20 % OAuth bearer, 10 % OAuth token in x-api-key, 10 %
+ * without credentials (answered 401), spread over k.
+ */
+static inline enum claude_variant claude_replay_variant(unsigned k)
+{
+	static const enum claude_variant mix[10] = {
+		CV_API_KEY, CV_API_KEY, CV_API_KEY, CV_API_KEY, CV_API_KEY, CV_API_KEY,
+		CV_OAUTH_BEARER, CV_OAUTH_BEARER, CV_OAUTH_IN_XKEY, CV_NONE,
+	};
+
+	return mix[(k * 7) % 10];
+}
+
+/*
  * Format request number seq (variant v, Host: host) into out; returns its
  * length (head + body), or 0 if it does not fit.  *head_len: the head's.
  */

@@ -36,14 +36,7 @@
 #include <openssl/ssl.h>
 
 #include "claude_head.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "measure.h"
 
 static SSL *connect_tls(SSL_CTX *ctx, int port)
 {
@@ -158,14 +151,6 @@ static struct result worker(SSL_CTX *ctx, int port, int conns, double rate, doub
 		SSL_free(ssl[i]);
 	}
 	return r;
-}
-
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int batch_mode(SSL_CTX *ctx, int port, const char *host)

@@ -32,6 +32,7 @@
 #include <llhttp.h>
 
 #include "claude_head.h"
+#include "measure.h"
 
 struct message {
 	size_t off, len;
@@ -63,10 +64,6 @@ static void add(struct corpus *c, struct message *m, const char *p, size_t n)
 /* bench/replay.c build_trace(): the same variants in the same order */
 static void build_corpus(struct corpus *c, unsigned requests)
 {
-	static const enum claude_variant mix[10] = {
-		CV_API_KEY, CV_API_KEY, CV_API_KEY, CV_API_KEY, CV_API_KEY, CV_API_KEY,
-		CV_OAUTH_BEARER, CV_OAUTH_BEARER, CV_OAUTH_IN_XKEY, CV_NONE,
-	};
 	char req[8192];
 
 	c->n = requests;
@@ -77,7 +74,7 @@ static void build_corpus(struct corpus *c, unsigned requests)
 		exit(1);
 	}
 	for (unsigned k = 0; k < requests; k++) {
-		enum claude_variant v = mix[(k * 7) % 10];
+		enum claude_variant v = claude_replay_variant(k);
 		size_t n = claude_request(req, sizeof(req), v, "api.anthropic.com", k, NULL);
 
 		add(c, &c->req[k], req, n);
@@ -100,21 +97,6 @@ static int on_header_field(llhttp_t *p, const char *at, size_t n)
 static int on_headers_complete(llhttp_t *p)
 {
 	return HPE_PAUSED;
-}
-
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* One head; false unless llhttp stopped at its end. */

@@ -53,6 +53,7 @@
 
 #include "authtrace.h"
 #include "claude_head.h"
+#include "measure.h"
 #include "collector.h"
 #include "conn.h"
 #include "events.h"
@@ -263,10 +264,6 @@ static void stop_procs(bool fake)
 
 static void build_trace(struct trace *t, unsigned requests, unsigned nconns, unsigned per_conn)
 {
-	static const enum claude_variant mix[10] = {
-		CV_API_KEY, CV_API_KEY, CV_API_KEY, CV_API_KEY, CV_API_KEY, CV_API_KEY,
-		CV_OAUTH_BEARER, CV_OAUTH_BEARER, CV_OAUTH_IN_XKEY, CV_NONE,
-	};
 	struct sim_conn *conns = calloc(nconns, sizeof(*conns));
 	uint64_t next_ssl = 0x55d0c0de0000ULL;
 	char req[8192];
@@ -279,7 +276,7 @@ static void build_trace(struct trace *t, unsigned requests, unsigned nconns, uns
 	for (unsigned k = 0; k < requests; k++) {
 		/* a pseudo-random connection: interleaved like a busy host */
 		struct sim_conn *c = &conns[(k * 2654435761u) % nconns];
-		enum claude_variant v = mix[(k * 7) % 10];
+		enum claude_variant v = claude_replay_variant(k);
 		size_t n = claude_request(req, sizeof(req), v, "api.anthropic.com", k, NULL);
 
 		emit_write(t, c, AT_DIR_OUT, AT_HOOK_SSL_WRITE, req, n);
@@ -303,29 +300,6 @@ static void build_trace(struct trace *t, unsigned requests, unsigned nconns, uns
 }
 
 /* --- one run ---------------------------------------------------------------- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* user/tracer.c handle_record(), for the record kinds a trace holds */
 static inline void handle_record(struct conn_table *ct, const uint8_t *rec, size_t size)
