@@ -478,17 +478,16 @@ class Bench:
                     raise RuntimeError("%s failed: %s%s" % (cmd[0], r.stdout, r.stderr))
                 got[key] = json.loads(r.stdout)
             pairs.append(got)
-        med = lambda xs: statistics.median(xs)
         return {
             "parser": pairs[0]["llhttp"]["parser"],
             "pairs": [{k: p[k]["rps_per_cpu_second"] for k in p} for p in pairs],
-            "llhttp_rps_per_cpu_second": round(med([p["llhttp"]["rps_per_cpu_second"] for p in pairs])),
-            "parse_stage_rps_per_cpu_second": round(med([p["parse_stage"]["rps_per_cpu_second"]
-                                                         for p in pairs])),
+            "llhttp_rps_per_cpu_second": round(median([p["llhttp"]["rps_per_cpu_second"] for p in pairs])),
+            "parse_stage_rps_per_cpu_second": round(median([p["parse_stage"]["rps_per_cpu_second"]
+                                                            for p in pairs])),
             # >1: llhttp is faster; per pair, so that both saw the same host
-            "llhttp_over_parse_stage": round(med([p["llhttp"]["rps_per_cpu_second"]
-                                                  / p["parse_stage"]["rps_per_cpu_second"]
-                                                  for p in pairs]), 2),
+            "llhttp_over_parse_stage": round(median([p["llhttp"]["rps_per_cpu_second"]
+                                                     / p["parse_stage"]["rps_per_cpu_second"]
+                                                     for p in pairs]), 2),
             "fields_per_request": pairs[0]["llhttp"]["fields_per_request"],
         }
 
