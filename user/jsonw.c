@@ -286,25 +286,17 @@ size_t jsonw_format_u64(char *out, uint64_t v)
 	return n;
 }
 
-/* Digits straight into the buffer; the last 24 bytes go through put(). */
 void jsonw_put_int(struct jsonw *w, int64_t v)
 {
-	char num[24], *d = w->buf + w->len;
-	size_t n = 0;
-
-	if (w->cap - w->len <= sizeof(num))
-		d = num;
-	if (v < 0)
-		d[n++] = '-';
-	n += jsonw_format_u64(d + n, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
-	if (d == num) {
-		put(w, num, n);
+	if (v < 0) {
+		put(w, "-", 1);
+		jsonw_put_uint(w, (uint64_t)0 - (uint64_t)v);
 		return;
 	}
-	w->len += n;
-	w->buf[w->len] = '\0';
+	jsonw_put_uint(w, (uint64_t)v);
 }
 
+/* Digits straight into the buffer; the last 24 bytes go through put(). */
 void jsonw_put_uint(struct jsonw *w, uint64_t v)
 {
 	char num[24];
