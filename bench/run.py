@@ -387,6 +387,7 @@ class Bench:
                "bpf_prog_runs_per_request": round(bpf_runs, 1) if bpf_ns is not None else None,
                "bpf_prog_by_program": by_prog}
         for name, d in (("cpu", cpu), ("wall", wall)):
+            round_ratios = ratios(d, "floor_u")
             res[name] = {
                 "us_per_request": {m: round(median(v), 1) for m, v in d.items()},
                 "raw_us_per_request": {m: [round(x, 1) for x in v] for m, v in d.items()},
@@ -396,8 +397,8 @@ class Bench:
                 "ratio_vs_full_floor": ratio_of(median, d, "floor_ut"),
                 # cross-checks: from the per-mode minimums; median of per-round ratios
                 "ratio_vs_uprobe_floor_min": ratio_of(min, d, "floor_u"),
-                "ratio_vs_uprobe_floor_round_median": (round(median(ratios(d, "floor_u")), 2)
-                                                       if ratios(d, "floor_u") else None),
+                "ratio_vs_uprobe_floor_round_median": (round(median(round_ratios), 2)
+                                                       if round_ratios else None),
             }
             u = res[name]["us_per_request"]
             res[name]["extra_us_vs_uprobe_floor"] = round(u["authtrace"] - u["floor_u"], 1)
