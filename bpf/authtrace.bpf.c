@@ -946,24 +946,31 @@ static __always_inline void report_conn_event(__u32 kind, __u64 pid_tgid, __u64 
 }
 
 /*
- * A write on a socket of a traced process: inside a TLS handshake it names
- * the connection's socket (for the peer address); otherwise it may be
- * cleartext HTTP.
+ * A write(2)-like call on fd by the current process: true when it may carry
+ * cleartext HTTP (a socket of a traced process, not a TLS one; *sock set).
+ * Inside a TLS handshake the write names the connection's socket instead
+ * (for the peer address): reported here, and false.
  */
+static __always_inline bool cleartext_write(__u64 pid_tgid, int fd, struct at_sock_id *sock)
+{
+	struct thread_state *ts;
+
+	if (!is_traced(pid_tgid >> 32, NULL) || !fd_socket(fd, sock))
+		return false;
+	ts = thread_state(false);
+	if (ts && ts->handshake_ssl) {
+		report_conn_event(AT_EV_SSL_FD, pid_tgid, ts->handshake_ssl, (__u32)fd);
+		return false;
+	}
+	return !is_tls_socket(pid_tgid >> 32, fd, sock);
+}
+
 static __always_inline int socket_write(int fd, const __u8 *buf, __u64 len, __u16 hook)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct at_sock_id sock;
-	struct thread_state *ts;
 
-	if (!is_traced(pid_tgid >> 32, NULL) || !fd_socket(fd, &sock))
-		return 0;
-	ts = thread_state(false);
-	if (ts && ts->handshake_ssl) {
-		report_conn_event(AT_EV_SSL_FD, pid_tgid, ts->handshake_ssl, (__u32)fd);
-		return 0;
-	}
-	if (is_tls_socket(pid_tgid >> 32, fd, &sock))
+	if (!cleartext_write(pid_tgid, fd, &sock))
 		return 0;
 	return capture(AT_CONN_FD | (__u32)fd, buf, len, hook, AT_DIR_OUT, &sock);
 }
@@ -1009,16 +1016,8 @@ int handle_writev(struct trace_event_raw_sys_enter *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct iov_walk w = { .iov = (const struct iovec *)ctx->args[1], .n = ctx->args[2],
 			      .fd = (int)ctx->args[0] };
-	struct thread_state *ts;
 
-	if (!is_traced(pid_tgid >> 32, NULL) || !fd_socket(w.fd, &w.sock))
-		return 0;
-	ts = thread_state(false);
-	if (ts && ts->handshake_ssl) {
-		report_conn_event(AT_EV_SSL_FD, pid_tgid, ts->handshake_ssl, (__u32)w.fd);
-		return 0;
-	}
-	if (is_tls_socket(pid_tgid >> 32, w.fd, &w.sock))
+	if (!cleartext_write(pid_tgid, w.fd, &w.sock))
 		return 0;
 	bpf_loop(WRITEV_MAX_IOV, writev_one, &w, 0);
 	return 0;
